@@ -1,0 +1,120 @@
+import { type FailpointName, isFailpointName } from "../../catalog/failpoints.ts";
+import type { Rng } from "../rng.ts";
+import { formatTerm, parseTerm, type TermStep } from "./terms.ts";
+
+/** What a reached failpoint tells its call site to do. */
+export type Firing =
+  | { readonly kind: "error"; readonly message: string }
+  | { readonly kind: "crash" }
+  | { readonly kind: "probe" }
+  | { readonly kind: "callback"; readonly run: FailpointCallback };
+
+export interface FailpointContext {
+  readonly name: FailpointName;
+  /** The name of the process that reached it. */
+  readonly process: string;
+}
+
+/** A callback may act on the world (e.g. simulate a concurrent writer) and may fail the call. */
+export type FailpointCallback = (
+  ctx: FailpointContext,
+) => Promise<"continue" | "error"> | "continue" | "error";
+
+interface Armed {
+  readonly steps: readonly TermStep[];
+  readonly callback?: FailpointCallback;
+  index: number;
+  used: number;
+}
+
+export class FailpointConfigError extends Error {
+  constructor(
+    readonly code: "failpoint_term_invalid" | "failpoint_unknown",
+    message: string,
+  ) {
+    super(message);
+    this.name = "FailpointConfigError";
+  }
+}
+
+/**
+ * A world's failpoint registry. Never global: each universe owns one, so two universes in
+ * one process (or one worker thread) never see each other's failpoints.
+ */
+export class Failpoints {
+  private readonly armed = new Map<FailpointName, Armed>();
+  /** How often each failpoint was reached (armed or not), in first-reached order. */
+  readonly reached = new Map<FailpointName, number>();
+  /** How often each failpoint fired a non-off task. */
+  readonly fired = new Map<FailpointName, number>();
+
+  constructor(private readonly rng: Rng) {}
+
+  /** Arms `name` with a fail-rs term; throws FailpointConfigError on a bad name or term. */
+  set(name: string, term: string): void {
+    if (!isFailpointName(name)) {
+      throw new FailpointConfigError(
+        "failpoint_unknown",
+        `unknown failpoint '${name}' (see \`pnpm sim catalog\`)`,
+      );
+    }
+    const parsed = parseTerm(term);
+    if (!parsed.ok) throw new FailpointConfigError(parsed.code, parsed.message);
+    this.armed.set(name, { steps: parsed.steps, index: 0, used: 0 });
+  }
+
+  /** Arms `name` with a callback that runs every time it is reached. */
+  setCallback(name: FailpointName, callback: FailpointCallback): void {
+    this.armed.set(name, { steps: [{ task: "off", probability: 1 }], callback, index: 0, used: 0 });
+  }
+
+  clear(name: FailpointName): void {
+    this.armed.delete(name);
+  }
+
+  clearAll(): void {
+    this.armed.clear();
+  }
+
+  isArmed(name: FailpointName): boolean {
+    return this.armed.has(name);
+  }
+
+  describe(): Array<[FailpointName, string]> {
+    return [...this.armed.entries()]
+      .map(([n, a]): [FailpointName, string] => [n, a.callback ? "callback" : formatTerm(a.steps)])
+      .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+  }
+
+  /** Records that `name` was reached and resolves what it does now; null = carry on. */
+  evaluate(name: FailpointName): Firing | null {
+    this.reached.set(name, (this.reached.get(name) ?? 0) + 1);
+    const a = this.armed.get(name);
+    if (a === undefined) return null;
+    if (a.callback) {
+      this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+      return { kind: "callback", run: a.callback };
+    }
+    const step = a.steps[a.index];
+    if (step === undefined) return null;
+    if (step.probability < 1 && !this.rng.chance(step.probability)) return null;
+    a.used++;
+    if (step.count !== undefined && a.used >= step.count) {
+      a.index++;
+      a.used = 0;
+    }
+    switch (step.task) {
+      case "off":
+        return null;
+      case "probe":
+        this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+        return { kind: "probe" };
+      case "crash":
+        this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+        return { kind: "crash" };
+      case "error":
+        this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+        return { kind: "error", message: step.arg ?? `injected failpoint triggered: ${name}` };
+    }
+  }
+}

@@ -1,0 +1,300 @@
+import type { FailpointName, StepLabel } from "../catalog/failpoints.ts";
+import type { Storage } from "./storage.ts";
+import { StoreError, type Versioned } from "./store/ObjectStore.ts";
+import type { World } from "./world.ts";
+
+/**
+ * Thrown to unwind a process that died. It is not an error to handle: whatever `catch` or
+ * `finally` blocks run after it, the process can no longer change the store (every call it
+ * makes is refused), and the harness judges the operation by the death, not by what the
+ * dying code returned.
+ */
+export class ProcessDeath extends Error {
+  constructor(
+    readonly process: string,
+    readonly deathCause: string,
+  ) {
+    super(`process ${process} died: ${deathCause}`);
+    this.name = "ProcessDeath";
+  }
+}
+
+export function isDeath(e: unknown): e is ProcessDeath {
+  return e instanceof ProcessDeath;
+}
+
+/** Rethrows a ProcessDeath; lets model code write `catch (e) { rethrowDeath(e); ... }`. */
+export function rethrowDeath(e: unknown): void {
+  if (e instanceof ProcessDeath) throw e;
+}
+
+/** What a named failpoint asks of its call site after `Process.failpoint` returned. */
+export type FailpointVerdict = null | { readonly kind: "error"; readonly message: string };
+
+/**
+ * A process of the modelled system (a CLI invocation, a server) bound to a world. Its
+ * in-memory state lives in the objects it creates; when it dies they are unreachable from any
+ * new process, and a restart is simply a new Process over the same store.
+ */
+export class Process {
+  private alive_ = true;
+  private cause_: string | undefined;
+  readonly storage: Storage;
+
+  constructor(
+    readonly world: World,
+    readonly pid: number,
+    readonly name: string,
+  ) {
+    this.storage = new ProcessStorage(this);
+  }
+
+  get alive(): boolean {
+    return this.alive_;
+  }
+
+  get deathCause(): string | undefined {
+    return this.cause_;
+  }
+
+  /** Marks the process dead and unwinds it. */
+  die(cause: string): never {
+    if (this.alive_) {
+      this.alive_ = false;
+      this.cause_ = cause;
+      this.world.trace.push({ t: "death", pid: this.pid, cause });
+    }
+    throw new ProcessDeath(this.name, this.cause_ ?? cause);
+  }
+
+  /** Kill from outside (a scheduler or harness); the process notices at its next call. */
+  kill(cause: string): void {
+    if (!this.alive_) return;
+    this.alive_ = false;
+    this.cause_ = cause;
+    this.world.trace.push({ t: "death", pid: this.pid, cause });
+  }
+
+  /** Throws ProcessDeath if this process is dead. */
+  checkAlive(): void {
+    if (!this.alive_) throw new ProcessDeath(this.name, this.cause_ ?? "dead");
+  }
+
+  /**
+   * Evaluates a named failpoint. `crash` kills the process here; `error` is returned for the
+   * call site to push through its normal error path; callbacks run and may ask for an error.
+   */
+  async failpoint(name: FailpointName): Promise<FailpointVerdict> {
+    this.checkAlive();
+    const firing = this.world.failpoints.evaluate(name);
+    if (firing === null) return null;
+    this.world.trace.push({ t: "fp", pid: this.pid, name, action: firing.kind });
+    switch (firing.kind) {
+      case "probe":
+        return null;
+      case "crash":
+        return this.die(`crash at ${name}`);
+      case "error":
+        return { kind: "error", message: firing.message };
+      case "callback": {
+        const r = await firing.run({ name, process: this.name });
+        this.checkAlive();
+        return r === "error"
+          ? { kind: "error", message: `injected failpoint triggered: ${name}` }
+          : null;
+      }
+    }
+  }
+}
+
+/** The storage a process sees: the raw store plus death, failpoints, write triggers and tracing. */
+class ProcessStorage implements Storage {
+  constructor(private readonly proc: Process) {}
+
+  private get world(): World {
+    return this.proc.world;
+  }
+
+  private async enter(): Promise<void> {
+    this.proc.checkAlive();
+    const gate = this.world.gate;
+    if (gate !== undefined) {
+      await gate(this.proc);
+      this.proc.checkAlive();
+    }
+  }
+
+  private record(op: string, key: string, result: string, step?: StepLabel): void {
+    const tr = this.world.trace;
+    if (!tr.enabled) return;
+    tr.push(
+      step === undefined
+        ? { t: "call", pid: this.proc.pid, op, key, result }
+        : { t: "call", pid: this.proc.pid, op, key, step, result },
+    );
+  }
+
+  private async stepPoint(
+    name: FailpointName,
+    step: StepLabel,
+    key: string,
+    phase: "before" | "after",
+  ): Promise<void> {
+    const v = await this.proc.failpoint(name);
+    if (v !== null) {
+      this.record(phase === "before" ? "refuse" : "ackloss", key, `error:injected`, step);
+      throw new StoreError("injected", key, v.message);
+    }
+  }
+
+  /** The write prologue: death check, kill-at-write trigger, `<step>.before`. */
+  private async beforeWrite(step: StepLabel, key: string): Promise<void> {
+    await this.enter();
+    this.world.noteDurableWrite(this.proc, step, key);
+    await this.stepPoint(`${step}.before`, step, key, "before");
+  }
+
+  private async afterWrite(step: StepLabel, key: string): Promise<void> {
+    await this.stepPoint(`${step}.after`, step, key, "after");
+  }
+
+  private async readCall<T>(
+    op: string,
+    key: string,
+    f: () => Promise<T>,
+    show: (v: T) => string,
+  ): Promise<T> {
+    await this.enter();
+    try {
+      const v = await f();
+      this.record(op, key, show(v));
+      return v;
+    } catch (e) {
+      if (e instanceof StoreError) this.record(op, key, `error:${e.code}`);
+      throw e;
+    }
+  }
+
+  async tryReadVersioned(key: string): Promise<Versioned | null> {
+    return this.readCall(
+      "get",
+      key,
+      () => this.world.faults.get(this.proc, key),
+      (v) => (v ? "ok" : "absent"),
+    );
+  }
+
+  async readVersioned(key: string): Promise<Versioned> {
+    const v = await this.tryReadVersioned(key);
+    if (v === null) throw new StoreError("not_found", key, `object '${key}' does not exist`);
+    return v;
+  }
+
+  async tryRead(key: string): Promise<string | null> {
+    return (await this.tryReadVersioned(key))?.text ?? null;
+  }
+
+  async read(key: string): Promise<string> {
+    return (await this.readVersioned(key)).text;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.readCall("exists", key, () => this.world.faults.exists(this.proc, key), String);
+  }
+
+  async list(dir: string): Promise<string[]> {
+    return this.readCall(
+      "list",
+      dir,
+      () => this.world.faults.list(this.proc, dir),
+      (v) => `${v.length}`,
+    );
+  }
+
+  private async writeCall<T>(
+    step: StepLabel,
+    op: string,
+    key: string,
+    f: () => Promise<T>,
+    show: (v: T) => string,
+  ): Promise<T> {
+    await this.beforeWrite(step, key);
+    let v: T;
+    try {
+      v = await f();
+    } catch (e) {
+      if (e instanceof StoreError) this.record(op, key, `error:${e.code}`, step);
+      throw e;
+    }
+    this.record(op, key, show(v), step);
+    await this.afterWrite(step, key);
+    return v;
+  }
+
+  async put(step: StepLabel, key: string, text: string): Promise<void> {
+    await this.writeCall(
+      step,
+      "put",
+      key,
+      async () => {
+        await this.world.faults.put(this.proc, key, text);
+      },
+      () => "ok",
+    );
+  }
+
+  async putIfAbsent(step: StepLabel, key: string, text: string): Promise<boolean> {
+    return this.writeCall(
+      step,
+      "putIfAbsent",
+      key,
+      () => this.world.faults.putIfAbsent(this.proc, key, text),
+      String,
+    );
+  }
+
+  async putIfMatch(
+    step: StepLabel,
+    key: string,
+    text: string,
+    token: string,
+  ): Promise<string | null> {
+    return this.writeCall(
+      step,
+      "putIfMatch",
+      key,
+      () => this.world.faults.putIfMatch(this.proc, key, text, token),
+      (v) => (v === null ? "mismatch" : "ok"),
+    );
+  }
+
+  async delete(step: StepLabel, key: string): Promise<void> {
+    await this.writeCall(
+      step,
+      "delete",
+      key,
+      () => this.world.faults.delete(this.proc, key),
+      () => "ok",
+    );
+  }
+
+  async deletePrefix(step: StepLabel, prefix: string): Promise<void> {
+    await this.writeCall(
+      step,
+      "deletePrefix",
+      prefix,
+      () => this.world.faults.deletePrefix(this.proc, prefix),
+      () => "ok",
+    );
+  }
+
+  async rename(step: StepLabel, from: string, to: string): Promise<void> {
+    await this.writeCall(
+      step,
+      "rename",
+      `${from} -> ${to}`,
+      () => this.world.faults.rename(this.proc, from, to),
+      () => "ok",
+    );
+  }
+}

@@ -1,0 +1,83 @@
+import { createHash } from "node:crypto";
+
+/**
+ * One event of a universe's life. Compact on purpose: a universe records thousands.
+ * `pid` is the process number within the world (0 = the harness itself).
+ */
+export type TraceEvent =
+  | { readonly t: "spawn"; readonly pid: number; readonly name: string }
+  | { readonly t: "death"; readonly pid: number; readonly cause: string }
+  | {
+      readonly t: "call";
+      readonly pid: number;
+      readonly op: string;
+      readonly key: string;
+      readonly step?: string;
+      readonly result: string;
+    }
+  | { readonly t: "fp"; readonly pid: number; readonly name: string; readonly action: string }
+  | { readonly t: "op"; readonly actor: string; readonly name: string; readonly detail?: string }
+  | {
+      readonly t: "result";
+      readonly actor: string;
+      readonly name: string;
+      readonly outcome: string;
+    }
+  | { readonly t: "fault"; readonly pid: number; readonly kind: string; readonly key: string }
+  | { readonly t: "turn"; readonly actor: string }
+  | { readonly t: "note"; readonly text: string }
+  | {
+      readonly t: "verdict";
+      readonly oracle: string;
+      readonly code: string;
+      readonly detail: string;
+    };
+
+export function formatEvent(e: TraceEvent): string {
+  switch (e.t) {
+    case "spawn":
+      return `spawn   p${e.pid} ${e.name}`;
+    case "death":
+      return `death   p${e.pid} ${e.cause}`;
+    case "call":
+      return `call    p${e.pid} ${e.op} ${e.key}${e.step ? ` [${e.step}]` : ""} -> ${e.result}`;
+    case "fp":
+      return `fp      p${e.pid} ${e.name} ${e.action}`;
+    case "op":
+      return `op      ${e.actor} ${e.name}${e.detail ? ` ${e.detail}` : ""}`;
+    case "result":
+      return `result  ${e.actor} ${e.name} ${e.outcome}`;
+    case "fault":
+      return `fault   p${e.pid} ${e.kind} ${e.key}`;
+    case "turn":
+      return `turn    ${e.actor}`;
+    case "note":
+      return `note    ${e.text}`;
+    case "verdict":
+      return `verdict ${e.oracle} ${e.code} ${e.detail}`;
+  }
+}
+
+/**
+ * The ordered record of a universe. The hash chains every event's canonical line, so two runs
+ * have the same hash iff they produced the same events in the same order.
+ */
+export class Trace {
+  readonly events: TraceEvent[] = [];
+
+  constructor(readonly enabled: boolean = true) {}
+
+  push(e: TraceEvent): void {
+    if (this.enabled) this.events.push(e);
+  }
+
+  hash(): string {
+    const h = createHash("sha256");
+    for (const e of this.events) h.update(formatEvent(e)).update("\n");
+    return h.digest("hex").slice(0, 16);
+  }
+
+  lines(): string[] {
+    return this.events.map(formatEvent);
+  }
+}

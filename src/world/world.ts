@@ -1,0 +1,142 @@
+import type { StepLabel } from "../catalog/failpoints.ts";
+import { type Clock, SimClock } from "./clock.ts";
+import type { DefectName } from "./defects.ts";
+import { Failpoints } from "./failpoints/Failpoints.ts";
+import { type FaultLayer, NoFaults } from "./faults.ts";
+import { type Ids, UlidIds } from "./ids.ts";
+import { Process, ProcessDeath } from "./process.ts";
+import { Rng } from "./rng.ts";
+import { MemoryStore } from "./store/MemoryStore.ts";
+import type { ObjectStore } from "./store/ObjectStore.ts";
+import { Trace } from "./trace.ts";
+
+/**
+ * A store-level write trigger. `count` only learns how many durable writes a run makes (W);
+ * `kill` kills the writing process at its k-th durable write (1-based), before the write lands.
+ */
+export type WriteTrigger =
+  | { readonly mode: "off" }
+  | { readonly mode: "count" }
+  | { readonly mode: "kill"; readonly k: number; readonly only?: (proc: Process) => boolean };
+
+export interface WorldParts {
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly ids?: Ids;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly defects?: Iterable<DefectName>;
+  readonly trace?: boolean;
+}
+
+/**
+ * Everything one universe owns: object store, clock, ids, random source, failpoints,
+ * processes and trace. There is no module-level mutable state anywhere in src/: two worlds in
+ * one process never interfere.
+ */
+export class World {
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly ids: Ids;
+  readonly failpoints: Failpoints;
+  readonly trace: Trace;
+  readonly env: Readonly<Record<string, string>>;
+  readonly defects: ReadonlySet<DefectName>;
+  faults: FaultLayer;
+  /** A scheduler hook: awaited before every store call of every process (concurrent actors). */
+  gate: ((proc: Process) => Promise<void>) | undefined = undefined;
+  writeTrigger: WriteTrigger = { mode: "off" };
+  /** Durable writes attempted since the trigger was last set. */
+  writes = 0;
+  private readonly procs: Process[] = [];
+
+  constructor(parts: WorldParts) {
+    this.store = parts.store;
+    this.clock = parts.clock;
+    this.rng = parts.rng;
+    this.ids =
+      parts.ids ??
+      new UlidIds(
+        parts.clock,
+        (
+          (r) => () =>
+            r.next()
+        )(parts.rng.child("ids")),
+      );
+    this.failpoints = new Failpoints(parts.rng.child("failpoints"));
+    this.trace = new Trace(parts.trace ?? true);
+    this.env = parts.env ?? {};
+    this.defects = new Set(parts.defects ?? []);
+    this.faults = new NoFaults(this.store);
+  }
+
+  /** A fully simulated world: memory store, simulated clock, ids and rng from the seed tree. */
+  static simulated(
+    seed: number | string,
+    opts: Partial<Omit<WorldParts, "rng" | "clock">> & { clock?: Clock } = {},
+  ): World {
+    return new World({
+      store: opts.store ?? new MemoryStore(),
+      clock: opts.clock ?? new SimClock(),
+      rng: Rng.root(seed),
+      ...(opts.ids ? { ids: opts.ids } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.defects ? { defects: opts.defects } : {}),
+      ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
+    });
+  }
+
+  hasDefect(d: DefectName): boolean {
+    return this.defects.has(d);
+  }
+
+  spawn(name: string): Process {
+    const p = new Process(this, this.procs.length + 1, name);
+    this.procs.push(p);
+    this.trace.push({ t: "spawn", pid: p.pid, name });
+    return p;
+  }
+
+  get processes(): readonly Process[] {
+    return this.procs;
+  }
+
+  setWriteTrigger(t: WriteTrigger): void {
+    this.writeTrigger = t;
+    this.writes = 0;
+  }
+
+  /** Called by every process before each durable write; may kill the writer. */
+  noteDurableWrite(proc: Process, step: StepLabel, key: string): void {
+    const t = this.writeTrigger;
+    if (t.mode === "off") return;
+    if (t.mode === "kill" && t.only !== undefined && !t.only(proc)) return;
+    this.writes++;
+    if (t.mode === "kill" && this.writes === t.k) {
+      proc.die(`killed at durable write ${t.k} (${step} ${key})`);
+    }
+  }
+
+  /**
+   * Runs `body` as process `proc`, turning its death into data. Whatever the body's catch and
+   * finally blocks did after the death, the store is unchanged by them (calls are refused).
+   */
+  static async run<T>(
+    proc: Process,
+    body: () => Promise<T>,
+  ): Promise<
+    | { readonly kind: "returned"; readonly value: T }
+    | { readonly kind: "died"; readonly cause: string }
+  > {
+    try {
+      const value = await body();
+      if (!proc.alive) return { kind: "died", cause: proc.deathCause ?? "dead" };
+      return { kind: "returned", value };
+    } catch (e) {
+      if (e instanceof ProcessDeath || !proc.alive)
+        return { kind: "died", cause: proc.deathCause ?? String(e) };
+      throw e;
+    }
+  }
+}
