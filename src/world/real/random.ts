@@ -9,8 +9,3 @@ export function realRandom(): number {
 export function realSeed(): number {
   return randomBytes(4).readUInt32BE(0);
 }
-
-/** Wall-clock milliseconds, for measuring elapsed time of a fleet (never fed to a universe). */
-export function wallMs(): number {
-  return performance.now();
-}

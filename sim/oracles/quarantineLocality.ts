@@ -1,0 +1,123 @@
+import type { Violation } from "../universe/result.ts";
+import { type Oracle, violation } from "./Oracle.ts";
+
+const NAME = "quarantine-locality";
+
+/**
+ * Boot failures that only a cluster-global cause may produce (spec §5.4). Any other boot
+ * failure means a problem of one graph took the whole server down.
+ */
+export const GLOBAL_FAILURE_CODES: ReadonlySet<string> = new Set([
+  "cluster_state_missing",
+  "state_read_error",
+  "invalid_state_json",
+  "unsupported_state_version",
+  "recovery_sidecar_read_error",
+  "invalid_recovery_sidecar",
+  "unsupported_recovery_sidecar_version",
+  "cluster_recovery_unattributed",
+  "embedding_provider_profile_missing",
+  "embedding_provider_digest_mismatch",
+  "embedding_provider_missing",
+  "wrong_kind_reference",
+  "policy_bindings_missing",
+  "catalog_payload_missing",
+  "catalog_payload_digest_mismatch",
+  "cluster_empty",
+  "cluster_no_healthy_graphs",
+  "storage_root_invalid",
+  "policy_binding_conflict",
+  "policy_binding_unknown",
+  "server_policy_invalid",
+  "runtime_state_refused",
+  "no_healthy_graphs",
+  "strict_boot_refused",
+]);
+
+/**
+ * A graph-attributed problem never takes down another graph, and a cluster-global one always
+ * fails boot: a boot that failed must name a global cause; a boot that succeeded must not
+ * serve a graph that a valid recovery sidecar names, must quarantine only graphs it had a
+ * reason for, and under strict mode must not have quarantined anything.
+ */
+export const quarantineLocality: Oracle = {
+  name: NAME,
+  description:
+    "graph-local problems quarantine only their graph; cluster-global problems fail boot",
+  judge(input) {
+    const out: Violation[] = [];
+    for (const r of input.records) {
+      if (r.outcome.kind !== "boot") continue;
+      const v = r.outcome.view;
+      const pre = r.pre;
+      const invalidSidecar = pre.sidecars.some((s) => !s.valid);
+      const noLedger = pre.ledger === null || !pre.ledger.parsed;
+      if (!v.ok) {
+        const codes = v.diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+        const global =
+          (v.failureCode !== null && GLOBAL_FAILURE_CODES.has(v.failureCode)) ||
+          codes.some((c) => GLOBAL_FAILURE_CODES.has(c));
+        if (!global && !(r.strict && v.failureCode === "strict_boot_refused")) {
+          out.push(
+            violation(
+              NAME,
+              "local_problem_failed_boot",
+              r.index,
+              "boot to fail only for a cluster-global cause",
+              `boot failed with ${v.failureCode ?? "?"} [${[...new Set(codes)].join(", ")}]`,
+            ),
+          );
+        }
+        continue;
+      }
+      if (invalidSidecar || noLedger) {
+        out.push(
+          violation(
+            NAME,
+            "global_problem_served",
+            r.index,
+            "boot to fail: the store holds an unreadable recovery sidecar or no readable ledger",
+            `boot succeeded with ready=[${v.ready.join(", ")}]`,
+          ),
+        );
+      }
+      const pending = new Set(pre.sidecars.filter((s) => s.valid).map((s) => s.graphId as string));
+      const servedPending = v.ready.filter((g) => pending.has(g));
+      if (servedPending.length > 0) {
+        out.push(
+          violation(
+            NAME,
+            "pending_graph_served",
+            r.index,
+            "graphs named by a recovery sidecar are quarantined",
+            `served: ${servedPending.join(", ")}`,
+          ),
+        );
+      }
+      if (r.strict && v.quarantined.length > 0) {
+        out.push(
+          violation(
+            NAME,
+            "strict_boot_quarantined",
+            r.index,
+            "strict boot serves all graphs or fails",
+            `quarantined: ${v.quarantined.map((q) => q.graphId).join(", ")}`,
+          ),
+        );
+      }
+      const unexplained = v.quarantined.filter((q) => q.code === "" || q.reason === "");
+      if (unexplained.length > 0) {
+        out.push(
+          violation(
+            NAME,
+            "quarantine_without_reason",
+            r.index,
+            "every quarantine names its graph-local reason",
+            unexplained.map((q) => q.graphId).join(", "),
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};

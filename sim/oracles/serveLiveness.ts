@@ -1,0 +1,42 @@
+import { type Oracle, violation } from "./Oracle.ts";
+
+const NAME = "serve-liveness";
+
+/**
+ * Every universe ends with faults healed and the operator's documented remedy applied; the
+ * server must then boot with every applied graph ready within a bounded number of rounds.
+ * A crash loop (a remedy that re-creates what blocks boot) fails here.
+ */
+export const serveLiveness: Oracle = {
+  name: NAME,
+  description:
+    "after healing and the documented remedy, the server boots with every applied graph ready",
+  judge(input) {
+    const l = input.liveness;
+    if (!l.ran) return [];
+    if (!l.bootOk) {
+      return [
+        violation(
+          NAME,
+          "boot_never_succeeds",
+          -1,
+          `a booting server within ${l.rounds} remedy rounds`,
+          `boot kept failing: ${l.note}`,
+        ),
+      ];
+    }
+    const missing = l.expectedReady.filter((g) => !l.ready.includes(g));
+    if (missing.length > 0) {
+      return [
+        violation(
+          NAME,
+          "graph_never_ready",
+          -1,
+          `every applied graph ready after ${l.rounds} remedy rounds: ${l.expectedReady.join(", ")}`,
+          `still not ready: ${missing.join(", ")} (${l.note})`,
+        ),
+      ];
+    }
+    return [];
+  },
+};

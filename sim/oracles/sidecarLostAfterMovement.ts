@@ -1,0 +1,55 @@
+import type { GraphView, LedgerView } from "../universe/observe.ts";
+import type { Violation } from "../universe/result.ts";
+import { type Oracle, violation } from "./Oracle.ts";
+
+const NAME = "sidecar-lost-after-movement";
+
+function moved(a: GraphView | undefined, b: GraphView | undefined): boolean {
+  if (!a || !b) return false;
+  return (
+    a.exists !== b.exists || a.mainVersion !== b.mainVersion || a.schemaDigest !== b.schemaDigest
+  );
+}
+
+/** The ledger accounts for the graph as it observably is, with no engine residue pending. */
+function accounted(g: string, view: GraphView, ledger: LedgerView | null): boolean {
+  const hasGraph = ledger?.resources[`graph.${g}`] !== undefined;
+  if (!view.exists) return !hasGraph;
+  if (!hasGraph) return false;
+  const recorded = ledger?.resources[`schema.${g}`]?.digest;
+  return recorded === view.schemaDigest && !view.staging && view.engineSidecars === 0;
+}
+
+/**
+ * Once an apply moved a graph (created, migrated or deleted it, even partly) and the ledger
+ * does not yet account for the graph as it now is, a recovery sidecar naming the graph must
+ * exist: it is the only record that the movement happened, and the sweep needs it to roll the
+ * ledger forward. Holds whether the apply returned an error or died.
+ */
+export const sidecarLostAfterMovement: Oracle = {
+  name: NAME,
+  description:
+    "a graph moved by an interrupted apply keeps its recovery sidecar until a sweep reconciles it",
+  judge(input) {
+    const out: Violation[] = [];
+    for (const r of input.records) {
+      if (r.step.op !== "apply" || (r.outcome.kind !== "apply" && r.outcome.kind !== "died"))
+        continue;
+      for (const [g, post] of Object.entries(r.post.graphs)) {
+        if (!moved(r.pre.graphs[g], post)) continue;
+        if (accounted(g, post, r.post.ledger)) continue;
+        if (r.post.sidecars.some((s) => s.graphId === g)) continue;
+        out.push(
+          violation(
+            NAME,
+            "movement_without_sidecar",
+            r.index,
+            `a recovery sidecar for '${g}', whose graph moved while the ledger does not account for it`,
+            `no sidecar; graph ${JSON.stringify({ exists: post.exists, version: post.mainVersion, staging: post.staging, engineSidecars: post.engineSidecars })}, ledger schema digest ${String(r.post.ledger?.resources[`schema.${g}`]?.digest ?? "none").slice(0, 12)}`,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};

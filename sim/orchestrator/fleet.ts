@@ -1,0 +1,105 @@
+import { wallMs } from "../../src/world/real/wall.ts";
+import type { Report, UniverseRecord } from "../report/schema.ts";
+import type { UniverseResult } from "../universe/result.ts";
+import { HARNESS_VERSION } from "../version.ts";
+import type { UniverseJob } from "./jobs.ts";
+import { replayLine } from "./replayLine.ts";
+import type { Reporter } from "./reporter.ts";
+
+export type RunUniverse = (job: UniverseJob) => Promise<UniverseResult>;
+
+export interface FleetOptions {
+  readonly jobs: readonly UniverseJob[];
+  readonly run: RunUniverse;
+  readonly reporters: readonly Reporter[];
+  /** Stop starting new universes after this many wall-clock milliseconds. */
+  readonly timeLimitMs?: number;
+  readonly defects: readonly string[];
+}
+
+export function toRecord(job: UniverseJob, r: UniverseResult): UniverseRecord {
+  return {
+    scenario: r.scenario,
+    seed: r.seed,
+    defects: [...r.defects],
+    verdict: r.verdict,
+    traceHash: r.traceHash,
+    violations: r.violations.map((v) => ({ ...v })),
+    failpointsHit: [...r.failpointsHit],
+    steps: r.steps.length,
+    deaths: r.deaths,
+    storeCalls: r.storeCalls,
+    replay: replayLine(job.scenario, job.seed, job.defects),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+  };
+}
+
+/** Builds the report from records; pure apart from the timings handed in. */
+export function buildReport(
+  records: readonly UniverseRecord[],
+  reached: ReadonlyMap<string, number>,
+  defects: readonly string[],
+  elapsedMs: number,
+  stoppedByTimeLimit: boolean,
+): Report {
+  const sorted = [...records].sort((a, b) =>
+    a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : a.seed - b.seed,
+  );
+  const byOracle: Record<string, number> = {};
+  let violations = 0;
+  for (const r of sorted) {
+    for (const v of r.violations) {
+      byOracle[v.oracle] = (byOracle[v.oracle] ?? 0) + 1;
+      violations++;
+    }
+  }
+  const seeds = sorted.map((r) => r.seed);
+  return {
+    tool: "omnigraph-sim",
+    harnessVersion: HARNESS_VERSION,
+    nodeVersion: process.version,
+    defects: [...defects].sort(),
+    universes: sorted,
+    reached: [...reached.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    summary: {
+      universes: sorted.length,
+      passed: sorted.filter((r) => r.verdict === "pass").length,
+      failed: sorted.filter((r) => r.verdict === "fail").length,
+      crashed: sorted.filter((r) => r.verdict === "crash").length,
+      violations,
+      violationsByOracle: Object.fromEntries(
+        Object.entries(byOracle).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      ),
+      scenarios: [...new Set(sorted.map((r) => r.scenario))].sort(),
+      seeds: seeds.length ? { from: Math.min(...seeds), to: Math.max(...seeds) } : null,
+      elapsedMs: Math.round(elapsedMs),
+      universesPerSecond:
+        elapsedMs > 0 ? Math.round((sorted.length / elapsedMs) * 1000 * 10) / 10 : 0,
+      stoppedByTimeLimit,
+    },
+  };
+}
+
+/** Runs every job in order; a universe that throws is recorded, never stops the fleet. */
+export async function runFleet(opts: FleetOptions): Promise<Report> {
+  const t0 = wallMs();
+  const records: UniverseRecord[] = [];
+  const reached = new Map<string, number>();
+  const total = opts.jobs.length;
+  for (const r of opts.reporters) r.onStart(total);
+  let stopped = false;
+  for (const job of opts.jobs) {
+    if (opts.timeLimitMs !== undefined && wallMs() - t0 > opts.timeLimitMs) {
+      stopped = true;
+      break;
+    }
+    const result = await opts.run(job);
+    for (const [name, n] of result.reached) reached.set(name, (reached.get(name) ?? 0) + n);
+    const rec = toRecord(job, result);
+    records.push(rec);
+    for (const r of opts.reporters) r.onUniverse(rec, records.length, total);
+  }
+  const report = buildReport(records, reached, opts.defects, wallMs() - t0, stopped);
+  for (const r of opts.reporters) r.onEnd(report);
+  return report;
+}

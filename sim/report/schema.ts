@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/** The JSON report: a boundary (CI artifacts are merged and rendered later), so zod-guarded. */
+export const ViolationSchema = z
+  .object({
+    oracle: z.string(),
+    code: z.string(),
+    step: z.number().int(),
+    expected: z.string(),
+    observed: z.string(),
+  })
+  .strict();
+
+export const UniverseRecordSchema = z
+  .object({
+    scenario: z.string(),
+    seed: z.number().int(),
+    defects: z.array(z.string()),
+    verdict: z.enum(["pass", "fail", "crash"]),
+    traceHash: z.string(),
+    violations: z.array(ViolationSchema),
+    failpointsHit: z.array(z.string()),
+    steps: z.number().int(),
+    deaths: z.number().int(),
+    storeCalls: z.number().int(),
+    replay: z.string(),
+    error: z.string().optional(),
+  })
+  .strict();
+export type UniverseRecord = z.infer<typeof UniverseRecordSchema>;
+
+export const SummarySchema = z
+  .object({
+    universes: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    crashed: z.number().int(),
+    violations: z.number().int(),
+    violationsByOracle: z.record(z.string(), z.number().int()),
+    scenarios: z.array(z.string()),
+    seeds: z.object({ from: z.number().int(), to: z.number().int() }).strict().nullable(),
+    elapsedMs: z.number(),
+    universesPerSecond: z.number(),
+    stoppedByTimeLimit: z.boolean(),
+  })
+  .strict();
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const CoverageRowSchema = z.tuple([z.string(), z.number().int()]);
+
+export const ReportSchema = z
+  .object({
+    tool: z.literal("omnigraph-sim"),
+    harnessVersion: z.string(),
+    nodeVersion: z.string(),
+    defects: z.array(z.string()),
+    universes: z.array(UniverseRecordSchema),
+    /** Failpoints reached across the fleet, with counts, sorted by name. */
+    reached: z.array(CoverageRowSchema),
+    summary: SummarySchema,
+  })
+  .strict();
+export type Report = z.infer<typeof ReportSchema>;

@@ -1,0 +1,43 @@
+import type { Report, UniverseRecord } from "../report/schema.ts";
+
+/** Text rendering of records and reports: pure functions, no I/O. */
+export function formatFailure(r: UniverseRecord): string[] {
+  const lines: string[] = [];
+  const head = r.verdict === "crash" ? "CRASH" : "FAIL";
+  lines.push(
+    `${head} ${r.scenario} seed ${r.seed}${r.defects.length ? ` (defects: ${r.defects.join(", ")})` : ""}`,
+  );
+  if (r.error !== undefined) lines.push(`  harness error: ${r.error}`);
+  for (const v of r.violations) {
+    const where = v.step < 0 ? "liveness phase" : `step ${v.step}`;
+    lines.push(`  [${v.oracle}] ${v.code} at ${where}`);
+    lines.push(`    expected: ${v.expected}`);
+    lines.push(`    observed: ${v.observed}`);
+  }
+  lines.push(`  replay: ${r.replay}`);
+  lines.push(`  trace:  ${r.traceHash}`);
+  return lines;
+}
+
+export function formatSummary(report: Report, maxFailures = 20): string[] {
+  const s = report.summary;
+  const lines: string[] = [];
+  const failing = report.universes.filter((u) => u.verdict !== "pass");
+  for (const f of failing.slice(0, maxFailures)) lines.push(...formatFailure(f));
+  if (failing.length > maxFailures)
+    lines.push(`... and ${failing.length - maxFailures} more failing universes (see --json)`);
+  const seeds = s.seeds ? `seeds ${s.seeds.from}..${s.seeds.to}` : "no seeds";
+  lines.push(
+    `${s.universes} universes over ${s.scenarios.length} scenario(s), ${seeds}: ${s.passed} passed, ${s.failed} failed, ${s.crashed} crashed` +
+      ` in ${(s.elapsedMs / 1000).toFixed(2)} s (${s.universesPerSecond} universes/s)` +
+      (s.stoppedByTimeLimit ? "; stopped by the time limit" : ""),
+  );
+  if (s.violations > 0) {
+    lines.push(
+      `violations by oracle: ${Object.entries(s.violationsByOracle)
+        .map(([o, n]) => `${o}=${n}`)
+        .join(", ")}`,
+    );
+  }
+  return lines;
+}

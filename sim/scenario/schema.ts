@@ -1,0 +1,202 @@
+import { z } from "zod";
+import { isFailpointName } from "../../src/catalog/failpoints.ts";
+
+/**
+ * Scenario files: what a universe is made of. Two kinds share one step vocabulary:
+ * - scripted: an explicit list of steps with expected outcomes (regressions, shrunk failures,
+ *   reviewers' hand-written cases);
+ * - generative: the rules a seeded sampler draws steps from.
+ * A generative universe is recorded as the scripted steps it actually ran, which is what
+ * shrinking works on and what a shrunk failure file contains.
+ */
+
+const graphId = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "a graph id: a letter or _, then letters, digits, _ or -");
+
+export const FailpointNameSchema = z.string().refine(isFailpointName, {
+  message: "unknown failpoint (see `pnpm sim catalog`)",
+});
+
+export const CrashSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("failpoint"),
+      name: FailpointNameSchema,
+      mode: z.enum(["crash", "error"]),
+      /** Fire at the (skip+1)-th time the point is reached within the step. */
+      skip: z.number().int().min(0).default(0),
+    })
+    .strict(),
+  z.object({ kind: z.literal("kill-at-write"), k: z.number().int().min(1) }).strict(),
+]);
+export type Crash = z.infer<typeof CrashSchema>;
+
+export const ExpectSchema = z
+  .object({
+    ok: z.boolean().optional(),
+    died: z.boolean().optional(),
+    converged: z.boolean().optional(),
+    /** Diagnostic codes the step's output must include. */
+    codes: z.array(z.string()).optional(),
+    /** Diagnostic codes it must not include. */
+    absent: z.array(z.string()).optional(),
+    /** Number of cluster recovery sidecars in the store after the step. */
+    sidecars: z.number().int().min(0).optional(),
+    /** For boot: the ready graph ids (sorted), or that boot failed. */
+    ready: z.array(graphId).optional(),
+    bootFailed: z.boolean().optional(),
+  })
+  .strict();
+export type Expect = z.infer<typeof ExpectSchema>;
+
+export const SCHEMA_CHANGES = [
+  "add-optional",
+  "add-required",
+  "type-change",
+  "parse-error",
+  "comment-only",
+  "revert",
+] as const;
+export const QUERY_CHANGES = ["use-bio", "parse-error", "revert"] as const;
+
+/** One crash point, or several for a step that must fail twice (e.g. an engine error, then its cleanup). */
+export const CrashesSchema = z.union([CrashSchema, z.array(CrashSchema).min(1).max(4)]);
+
+const base = { crash: CrashesSchema.optional(), expect: ExpectSchema.optional() };
+
+export const StepSchema = z.discriminatedUnion("op", [
+  z
+    .object({
+      op: z.literal("edit-schema"),
+      graph: graphId,
+      change: z.enum(SCHEMA_CHANGES),
+      ...base,
+    })
+    .strict(),
+  z
+    .object({ op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES), ...base })
+    .strict(),
+  z.object({ op: z.literal("edit-policy"), change: z.enum(["touch", "revert"]), ...base }).strict(),
+  z
+    .object({ op: z.literal("edit-provider"), change: z.enum(["model", "revert"]), ...base })
+    .strict(),
+  z.object({ op: z.literal("add-graph"), graph: graphId, ...base }).strict(),
+  z.object({ op: z.literal("remove-graph"), graph: graphId, ...base }).strict(),
+  z.object({ op: z.literal("apply"), actor: z.string().optional(), ...base }).strict(),
+  z.object({ op: z.literal("plan"), ...base }).strict(),
+  z.object({ op: z.literal("status"), ...base }).strict(),
+  z.object({ op: z.literal("refresh"), ...base }).strict(),
+  z.object({ op: z.literal("import"), ...base }).strict(),
+  z.object({ op: z.literal("approve"), resource: z.string(), ...base }).strict(),
+  z.object({ op: z.literal("force-unlock"), ...base }).strict(),
+  z.object({ op: z.literal("boot"), strict: z.boolean().optional(), ...base }).strict(),
+  z
+    .object({ op: z.literal("branch-create"), graph: graphId, branch: z.string().min(1), ...base })
+    .strict(),
+  z
+    .object({ op: z.literal("branch-delete"), graph: graphId, branch: z.string().min(1), ...base })
+    .strict(),
+  z
+    .object({
+      op: z.literal("insert"),
+      graph: graphId,
+      rows: z.number().int().min(1).max(50),
+      ...base,
+    })
+    .strict(),
+  z.object({ op: z.literal("open-rw"), graph: graphId, ...base }).strict(),
+  z
+    .object({
+      op: z.literal("legacy-strip"),
+      what: z.enum(["policy-bindings", "embedding-profile"]),
+      ...base,
+    })
+    .strict(),
+]);
+export type Step = z.infer<typeof StepSchema>;
+export type OpName = Step["op"];
+export const OP_NAMES = StepSchema.options.map((o) => o.shape.op.value) as OpName[];
+
+export const FixtureSchema = z
+  .object({
+    /** Graphs declared at birth, each on the people schema with the find_person query. */
+    graphs: z.array(graphId).min(1).default(["knowledge"]),
+    /** Declare a mock embedding provider bound to every graph. */
+    provider: z.boolean().default(false),
+    /** A policy bound to every graph. */
+    policy: z.boolean().default(true),
+    /** Import and apply at birth, so life starts from a converged, serving cluster. */
+    converged: z.boolean().default(true),
+    /** Strip metadata from the ledger after birth, as an older Omnigraph would have written it. */
+    legacy: z.array(z.enum(["policy-bindings", "embedding-profile"])).default([]),
+  })
+  .strict();
+export type Fixture = z.infer<typeof FixtureSchema>;
+
+export const ScriptedScenarioSchema = z
+  .object({
+    kind: z.literal("scripted"),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case words joined by -"),
+    description: z.string().min(1),
+    fixture: FixtureSchema.default(FixtureSchema.parse({})),
+    serve: z
+      .object({ strict: z.boolean().default(false) })
+      .strict()
+      .default({ strict: false }),
+    defects: z.array(z.string()).default([]),
+    steps: z.array(StepSchema).min(1),
+    /** Run the liveness phase (heal, remedy, boot) after the steps. */
+    liveness: z.boolean().default(true),
+  })
+  .strict();
+export type ScriptedScenario = z.infer<typeof ScriptedScenarioSchema>;
+
+export const CrashPlanSchema = z
+  .object({
+    /** Chance that a step that can reach a crash point gets one. */
+    probability: z.number().min(0).max(1),
+    /** Upper bound on deaths and injected errors per universe. */
+    max: z.number().int().min(0).default(3),
+    modes: z
+      .object({ crash: z.number().min(0), error: z.number().min(0) })
+      .strict()
+      .default({ crash: 1, error: 1 }),
+    placement: z
+      .object({ failpoint: z.number().min(0), killAtWrite: z.number().min(0) })
+      .strict()
+      .default({ failpoint: 3, killAtWrite: 1 }),
+    /** Restrict failpoint placement to names starting with one of these prefixes. */
+    only: z.array(z.string()).optional(),
+    /** Also crash inside recovery: the step right after a death gets a crash point too. */
+    doubleFault: z.boolean().default(true),
+  })
+  .strict();
+export type CrashPlan = z.infer<typeof CrashPlanSchema>;
+
+export const GenerativeScenarioSchema = z
+  .object({
+    kind: z.literal("generative"),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case words joined by -"),
+    description: z.string().min(1),
+    fixture: FixtureSchema.default(FixtureSchema.parse({})),
+    serve: z
+      .object({ strict: z.boolean().default(false) })
+      .strict()
+      .default({ strict: false }),
+    length: z
+      .object({ min: z.number().int().min(1), max: z.number().int().min(1) })
+      .strict()
+      .refine((l) => l.max >= l.min, "max must be at least min"),
+    weights: z.partialRecord(z.enum(OP_NAMES as [OpName, ...OpName[]]), z.number().min(0)),
+    crash: CrashPlanSchema,
+    liveness: z.boolean().default(true),
+  })
+  .strict();
+export type GenerativeScenario = z.infer<typeof GenerativeScenarioSchema>;
+
+export const ScenarioSchema = z.discriminatedUnion("kind", [
+  ScriptedScenarioSchema,
+  GenerativeScenarioSchema,
+]);
+export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -1,0 +1,337 @@
+import { Volume } from "memfs";
+import { type FsReadLike, fsWorkTree, type WorkTree } from "../../src/cluster/worktree.ts";
+import { sha256Hex } from "../../src/util/digest.ts";
+import { prettyJsonLine, tryParseJson } from "../../src/util/json.ts";
+import type { DefectName } from "../../src/world/defects.ts";
+import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
+import { World } from "../../src/world/world.ts";
+import type { Crash, Scenario, Step } from "../scenario/schema.ts";
+import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
+import { type Observation, observe, ROOT_OF } from "./observe.ts";
+import type { LivenessRecord, Outcome, StepRecord } from "./records.ts";
+import type { ClusterCtx, System } from "./system.ts";
+
+export const CONFIG_DIR = "/cluster";
+
+/** Tokens the simulated server boots with, so graph-bound policies are servable. */
+export const SIM_ENV: Readonly<Record<string, string>> = {
+  OMNIGRAPH_SERVER_BEARER_TOKENS_JSON: '{"act-reader":"token-reader"}',
+};
+
+export interface UniverseOptions {
+  readonly trace: boolean;
+}
+
+/**
+ * One universe: birth (a fresh world and working tree, the fixture), life (steps, with
+ * crashes), and the liveness phase. Judgment is the oracles' business (../oracles), over the
+ * records this class keeps.
+ */
+export class Universe {
+  readonly world: World;
+  readonly vol = new Volume();
+  readonly workTree: WorkTree;
+  desired: DesiredConfig;
+  readonly records: StepRecord[] = [];
+  liveness: LivenessRecord = {
+    ran: false,
+    rounds: 0,
+    converged: false,
+    expectedReady: [],
+    ready: [],
+    bootOk: false,
+    note: "",
+  };
+  /** Every source text the operator ever wrote, by digest: oracles compare by compiled meaning. */
+  readonly sourcesByDigest = new Map<string, string>();
+  private lastObs: Observation | null = null;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly seed: number,
+    readonly defects: readonly DefectName[],
+    readonly system: System,
+    opts: UniverseOptions,
+  ) {
+    this.world = World.simulated(seed, { defects, trace: opts.trace, env: SIM_ENV });
+    this.workTree = fsWorkTree(this.vol.promises as unknown as FsReadLike);
+    this.desired = desiredFromFixture(scenario.fixture);
+    this.writeWorkTree();
+  }
+
+  get store(): MemoryStore {
+    return this.world.store as MemoryStore;
+  }
+
+  private writeWorkTree(): void {
+    if (this.vol.existsSync(CONFIG_DIR))
+      this.vol.rmSync(CONFIG_DIR, { recursive: true, force: true });
+    this.vol.mkdirSync(CONFIG_DIR, { recursive: true });
+    for (const [path, text] of renderWorkTree(this.desired)) {
+      this.vol.writeFileSync(`${CONFIG_DIR}/${path}`, text);
+      this.sourcesByDigest.set(sha256Hex(text), text);
+    }
+  }
+
+  ctx(name: string): ClusterCtx {
+    return { proc: this.world.spawn(name), workTree: this.workTree, configDir: CONFIG_DIR };
+  }
+
+  async observe(): Promise<Observation> {
+    return observe(
+      this.world.store,
+      this.desired.graphs.map((g) => g.id),
+    );
+  }
+
+  /** Birth: import and apply the fixture without faults, then age the ledger if asked. */
+  async birth(): Promise<void> {
+    const f = this.scenario.fixture;
+    if (f.converged) {
+      const imp = await this.system.importState(this.ctx("birth-import"));
+      const app = await this.system.apply(this.ctx("birth-apply"), undefined);
+      if (!app.ok || !app.converged) {
+        const codes = [...imp.diagnostics, ...app.diagnostics]
+          .map((d) => `${d.code}@${d.path}: ${d.message}`)
+          .join("; ");
+        throw new Error(`fixture did not converge at birth: ${codes}`);
+      }
+      for (const what of f.legacy) await this.stripLegacy(what);
+    }
+    this.lastObs = await this.observe();
+  }
+
+  /** Rewrites the ledger as an older Omnigraph would have left it (harness privilege). */
+  private async stripLegacy(what: "policy-bindings" | "embedding-profile"): Promise<boolean> {
+    const cur = await this.world.store.get("__cluster/state.json");
+    if (!cur) return false;
+    const p = tryParseJson(cur.text);
+    if (!p.ok) return false;
+    const state = p.value as {
+      applied_revision?: { resources?: Record<string, Record<string, unknown>> };
+    };
+    const resources = state.applied_revision?.resources ?? {};
+    let changed = false;
+    for (const [addr, entry] of Object.entries(resources)) {
+      if (what === "policy-bindings" && addr.startsWith("policy.") && "applies_to" in entry) {
+        delete entry.applies_to;
+        changed = true;
+      }
+      if (
+        what === "embedding-profile" &&
+        addr.startsWith("provider.embedding.") &&
+        "embedding_profile" in entry
+      ) {
+        delete entry.embedding_profile;
+        changed = true;
+      }
+    }
+    if (changed) await this.world.store.put("__cluster/state.json", prettyJsonLine(state));
+    this.world.trace.push({
+      t: "note",
+      text: `legacy-strip ${what}${changed ? "" : " (nothing to strip)"}`,
+    });
+    return changed;
+  }
+
+  private arm(crash: Step["crash"]): void {
+    const list: Crash[] = crash === undefined ? [] : Array.isArray(crash) ? crash : [crash];
+    for (const c of list) {
+      if (c.kind === "kill-at-write") {
+        this.world.setWriteTrigger({ mode: "kill", k: c.k });
+      } else {
+        const fire = `1*${c.mode}`;
+        this.world.failpoints.set(
+          c.name,
+          c.skip > 0 ? `${c.skip}*off->${fire}->off` : `${fire}->off`,
+        );
+      }
+    }
+  }
+
+  private disarm(): void {
+    this.world.failpoints.clearAll();
+    this.world.setWriteTrigger({ mode: "off" });
+  }
+
+  private edit(step: Step): Outcome {
+    const d = this.desired;
+    const graph = "graph" in step ? d.graphs.find((g) => g.id === step.graph) : undefined;
+    switch (step.op) {
+      case "edit-schema":
+        if (!graph) return { kind: "skipped", reason: `graph ${step.graph} is not in the config` };
+        graph.schema = step.change === "revert" ? "v1" : step.change;
+        break;
+      case "edit-query":
+        if (!graph) return { kind: "skipped", reason: `graph ${step.graph} is not in the config` };
+        graph.query = step.change === "revert" ? "v1" : step.change;
+        break;
+      case "edit-policy":
+        if (!d.policy.present) return { kind: "skipped", reason: "no policy in the config" };
+        d.policy.revision = step.change === "revert" ? 0 : d.policy.revision + 1;
+        break;
+      case "edit-provider":
+        if (!d.provider.present) return { kind: "skipped", reason: "no provider in the config" };
+        d.provider.model =
+          step.change === "revert"
+            ? "mock-m1"
+            : d.provider.model === "mock-m1"
+              ? "mock-m2"
+              : "mock-m1";
+        break;
+      case "add-graph":
+        if (graph)
+          return { kind: "skipped", reason: `graph ${step.graph} is already in the config` };
+        d.graphs.push({ id: step.graph, schema: "v1", query: "v1" });
+        d.graphs.sort((a, b) => (a.id < b.id ? -1 : 1));
+        break;
+      case "remove-graph":
+        if (!graph) return { kind: "skipped", reason: `graph ${step.graph} is not in the config` };
+        d.graphs = d.graphs.filter((g) => g.id !== step.graph);
+        break;
+      default:
+        throw new Error(`not an edit: ${step.op}`);
+    }
+    this.writeWorkTree();
+    this.world.trace.push({
+      t: "op",
+      actor: "operator",
+      name: step.op,
+      detail: JSON.stringify(step),
+    });
+    return { kind: "edited" };
+  }
+
+  private async act(
+    step: Step,
+    index: number,
+    pre: Observation,
+    strict: boolean,
+  ): Promise<Outcome> {
+    const name = `${step.op}#${index}`;
+    this.world.trace.push({
+      t: "op",
+      actor: name,
+      name: step.op,
+      detail: step.crash ? JSON.stringify(step.crash) : "",
+    });
+    if (step.op === "legacy-strip") {
+      return (await this.stripLegacy(step.what))
+        ? { kind: "edited" }
+        : { kind: "skipped", reason: "nothing to strip" };
+    }
+    if (step.op === "force-unlock" && pre.lockId === null)
+      return { kind: "skipped", reason: "no readable lock to remove" };
+    const ctx = this.ctx(name);
+    const proc = ctx.proc;
+    this.arm(step.crash);
+    try {
+      const r = await World.run(proc, async (): Promise<Outcome> => {
+        const s = this.system;
+        switch (step.op) {
+          case "apply":
+            return { kind: "apply", view: await s.apply(ctx, step.actor) };
+          case "plan":
+            return { kind: "command", view: await s.plan(ctx) };
+          case "status":
+            return { kind: "command", view: await s.status(ctx) };
+          case "refresh":
+            return { kind: "command", view: await s.refresh(ctx) };
+          case "import":
+            return { kind: "command", view: await s.importState(ctx) };
+          case "approve":
+            return { kind: "command", view: await s.approve(ctx, step.resource) };
+          case "force-unlock":
+            return { kind: "command", view: await s.forceUnlock(ctx, pre.lockId ?? "") };
+          case "boot":
+            return { kind: "boot", view: await s.boot(proc, { strict }) };
+          case "branch-create":
+            return {
+              kind: "command",
+              view: await s.branchCreate(proc, ROOT_OF(step.graph), step.branch),
+            };
+          case "branch-delete":
+            return {
+              kind: "command",
+              view: await s.branchDelete(proc, ROOT_OF(step.graph), step.branch),
+            };
+          case "insert": {
+            const rng = this.world.rng.child("rows").child(String(index));
+            const rows = Array.from({ length: step.rows }, (_, i) => ({
+              name: `p${index}-${i}`,
+              age: rng.int(90),
+            }));
+            return { kind: "command", view: await s.insert(proc, ROOT_OF(step.graph), rows) };
+          }
+          case "open-rw":
+            return { kind: "command", view: await s.openReadWrite(proc, ROOT_OF(step.graph)) };
+          default:
+            throw new Error(`not an action: ${step.op}`);
+        }
+      });
+      return r.kind === "died" ? { kind: "died", cause: r.cause } : r.value;
+    } finally {
+      this.disarm();
+    }
+  }
+
+  /** Runs one step and records it. */
+  async run(step: Step, phase: "life" | "liveness" = "life"): Promise<StepRecord> {
+    const index = this.records.length;
+    const pre = this.lastObs ?? (await this.observe());
+    const traceFrom = this.world.trace.events.length;
+    const strict = step.op === "boot" ? (step.strict ?? this.scenario.serve.strict) : false;
+    const isEdit =
+      step.op.startsWith("edit-") || step.op === "add-graph" || step.op === "remove-graph";
+    const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
+    const post = isEdit ? pre : await this.observe();
+    this.lastObs = post;
+    const rec: StepRecord = {
+      index,
+      phase,
+      step,
+      outcome,
+      pre,
+      post,
+      traceFrom,
+      traceTo: this.world.trace.events.length,
+      desired: cloneDesired(this.desired),
+      strict,
+    };
+    this.world.trace.push({
+      t: "result",
+      actor: `${step.op}#${index}`,
+      name: step.op,
+      outcome: summarize(outcome),
+    });
+    this.records.push(rec);
+    return rec;
+  }
+
+  latest(): Observation | null {
+    return this.lastObs;
+  }
+}
+
+export function summarize(o: Outcome): string {
+  switch (o.kind) {
+    case "edited":
+      return "edited";
+    case "skipped":
+      return `skipped (${o.reason})`;
+    case "died":
+      return `died (${o.cause})`;
+    case "apply":
+      return `ok=${o.view.ok} converged=${o.view.converged} written=${o.view.state_written} ${codes(o.view.diagnostics)}`;
+    case "boot":
+      return o.view.ok
+        ? `ready=[${o.view.ready.join(",")}] quarantined=[${o.view.quarantined.map((q) => q.graphId).join(",")}]`
+        : `boot failed ${o.view.failureCode ?? ""}`;
+    case "command":
+      return `ok=${o.view.ok} ${codes(o.view.diagnostics)}`;
+  }
+}
+
+function codes(ds: ReadonlyArray<{ code: string }>): string {
+  return `[${[...new Set(ds.map((d) => d.code))].sort().join(",")}]`;
+}

@@ -1,0 +1,75 @@
+import type { Step } from "../scenario/schema.ts";
+import { ROOT_OF } from "./observe.ts";
+import type { LivenessRecord } from "./records.ts";
+import type { Universe } from "./Universe.ts";
+
+export const LIVENESS_ROUNDS = 4;
+
+/**
+ * The liveness phase, VOPR style: stop every fault, then follow the operator's documented
+ * remedy and require a booting server within a bounded number of rounds. The remedy, from
+ * the spec: fix an invalid config; force-unlock a lock no command holds; run apply (its sweep
+ * reconciles sidecars); remove a partial root the sweep reports as incomplete
+ * (`graph_create_incomplete`, remove-and-retry); run refresh when the sweep keeps a graph
+ * pending on unexpected state (`cluster_recovery_pending`); then boot.
+ */
+export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
+  u.world.failpoints.clearAll();
+  u.world.setWriteTrigger({ mode: "off" });
+  const fixes: Step[] = [];
+  for (const g of u.desired.graphs) {
+    if (g.schema === "parse-error")
+      fixes.push({ op: "edit-schema", graph: g.id, change: "revert" });
+    if (g.query === "parse-error") fixes.push({ op: "edit-query", graph: g.id, change: "revert" });
+  }
+  for (const f of fixes) await u.run(f, "liveness");
+
+  let converged = false;
+  let bootOk = false;
+  let ready: readonly string[] = [];
+  let expected: string[] = [];
+  let rounds = 0;
+  const notes: string[] = [];
+  for (rounds = 1; rounds <= LIVENESS_ROUNDS; rounds++) {
+    if (u.latest()?.lockPresent) await u.run({ op: "force-unlock" }, "liveness");
+    const applied = await u.run({ op: "apply" }, "liveness");
+    if (applied.outcome.kind === "apply") {
+      const diags = applied.outcome.view.diagnostics;
+      converged = applied.outcome.view.converged;
+      for (const d of diags.filter((x) => x.code === "graph_create_incomplete")) {
+        const g = d.path.replace(/^graph\./, "");
+        await u.world.store.deletePrefix(ROOT_OF(g));
+        u.world.trace.push({ t: "note", text: `operator removes the partial root of ${g}` });
+        notes.push(`removed partial root ${g}`);
+      }
+      if (diags.some((x) => x.code === "cluster_recovery_pending" && x.path.startsWith("graph."))) {
+        await u.run({ op: "refresh" }, "liveness");
+      }
+    }
+    const post = u.latest();
+    expected = Object.keys(post?.ledger?.resources ?? {})
+      .filter((a) => a.startsWith("graph."))
+      .map((a) => a.slice(6))
+      .sort();
+    const boot = await u.run({ op: "boot" }, "liveness");
+    if (boot.outcome.kind === "boot") {
+      bootOk = boot.outcome.view.ok;
+      ready = boot.outcome.view.ready;
+      if (bootOk && expected.every((g) => ready.includes(g))) break;
+      notes.push(
+        bootOk
+          ? `round ${rounds}: not ready: ${expected.filter((g) => !ready.includes(g)).join(", ")}`
+          : `round ${rounds}: boot failed: ${boot.outcome.view.failureCode}`,
+      );
+    }
+  }
+  return {
+    ran: true,
+    rounds: Math.min(rounds, LIVENESS_ROUNDS),
+    converged,
+    expectedReady: expected,
+    ready,
+    bootOk,
+    note: notes.join("; "),
+  };
+}

@@ -1,0 +1,40 @@
+import type { Step } from "../scenario/schema.ts";
+import type { DesiredConfig } from "./desired.ts";
+import type { Observation } from "./observe.ts";
+import type { ApplyView, BootView, CommandView } from "./system.ts";
+
+export type Outcome =
+  | { readonly kind: "edited" }
+  | { readonly kind: "skipped"; readonly reason: string }
+  | { readonly kind: "died"; readonly cause: string }
+  | { readonly kind: "apply"; readonly view: ApplyView }
+  | { readonly kind: "boot"; readonly view: BootView }
+  | { readonly kind: "command"; readonly view: CommandView };
+
+/** Everything the oracles may look at about one executed step. */
+export interface StepRecord {
+  readonly index: number;
+  readonly phase: "life" | "liveness";
+  readonly step: Step;
+  readonly outcome: Outcome;
+  readonly pre: Observation;
+  readonly post: Observation;
+  /** The step's events are trace.events[traceFrom, traceTo). */
+  readonly traceFrom: number;
+  readonly traceTo: number;
+  /** What the operator wanted after this step (edits change it). */
+  readonly desired: DesiredConfig;
+  /** Whether the step ran under strict serve mode (boots only). */
+  readonly strict: boolean;
+}
+
+export interface LivenessRecord {
+  readonly ran: boolean;
+  readonly rounds: number;
+  readonly converged: boolean;
+  /** Graphs that must be ready at the end, and those that were. */
+  readonly expectedReady: readonly string[];
+  readonly ready: readonly string[];
+  readonly bootOk: boolean;
+  readonly note: string;
+}

@@ -1,0 +1,33 @@
+import type { Step } from "../scenario/schema.ts";
+
+/** One oracle's complaint: data with a stable code; rendering is separate. */
+export interface Violation {
+  readonly oracle: string;
+  readonly code: string;
+  /** Index of the step it concerns in the executed step list, or -1 for the liveness phase. */
+  readonly step: number;
+  readonly expected: string;
+  readonly observed: string;
+}
+
+export type Verdict = "pass" | "fail" | "crash";
+
+/** What a universe tells the orchestrator. JSON-serialisable, no timings (those are the fleet's). */
+export interface UniverseResult {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly defects: readonly string[];
+  readonly verdict: Verdict;
+  readonly violations: readonly Violation[];
+  readonly traceHash: string;
+  /** Failpoints that fired (non-off), sorted. */
+  readonly failpointsHit: readonly string[];
+  /** Every failpoint reached, with counts, sorted by name (for the coverage ledger). */
+  readonly reached: ReadonlyArray<readonly [string, number]>;
+  /** The steps that actually ran, as a scripted scenario would list them. */
+  readonly steps: readonly Step[];
+  readonly deaths: number;
+  readonly storeCalls: number;
+  /** Set when the harness itself threw: a bug in the model or the harness, not a verdict. */
+  readonly error?: string;
+}

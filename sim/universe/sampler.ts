@@ -1,0 +1,149 @@
+import type { Rng } from "../../src/world/rng.ts";
+import type { Crash, CrashPlan, GenerativeScenario, OpName, Step } from "../scenario/schema.ts";
+import { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
+import type { DesiredConfig } from "./desired.ts";
+import type { Observation } from "./observe.ts";
+import { RECOVERING_OPS, reachableFailpoints } from "./reach.ts";
+
+/** Graph ids the sampler may add: a small pool, so adds and removes meet each other. */
+export const GRAPH_POOL = ["archive", "knowledge", "people", "notes"] as const;
+export const BRANCH_POOL = ["feature", "review"] as const;
+
+export interface SamplerState {
+  readonly desired: DesiredConfig;
+  readonly obs: Observation;
+  /** Crash points still allowed in this universe. */
+  crashBudget: number;
+  /** The previous step died: the next recovering step is a double-fault candidate. */
+  afterDeath: boolean;
+}
+
+type Candidate = () => Omit<Step, "crash" | "expect"> | null;
+
+/**
+ * Draws the next step: an op by weight among those whose precondition holds (a failed
+ * precondition picks another op instead of wasting the draw), its arguments, then maybe a
+ * crash point that the op can actually reach.
+ */
+export function sampleStep(
+  rng: Rng,
+  crashRng: Rng,
+  scenario: GenerativeScenario,
+  st: SamplerState,
+): Step {
+  const { desired, obs } = st;
+  const ledgerGraphs = Object.keys(obs.ledger?.resources ?? {})
+    .filter((a) => a.startsWith("graph."))
+    .map((a) => a.slice(6));
+  const rootGraphs = Object.entries(obs.graphs)
+    .filter(([, v]) => v.exists)
+    .map(([g]) => g);
+  const desiredIds = desired.graphs.map((g) => g.id);
+
+  const builders: Partial<Record<OpName, Candidate>> = {
+    "edit-schema": () => {
+      if (desiredIds.length === 0) return null;
+      const graph = rng.pick(desiredIds);
+      return { op: "edit-schema", graph, change: rng.pick(SCHEMA_CHANGES) };
+    },
+    "edit-query": () => {
+      if (desiredIds.length === 0) return null;
+      return { op: "edit-query", graph: rng.pick(desiredIds), change: rng.pick(QUERY_CHANGES) };
+    },
+    "edit-policy": () =>
+      desired.policy.present
+        ? { op: "edit-policy", change: rng.pick(["touch", "revert"] as const) }
+        : null,
+    "edit-provider": () =>
+      desired.provider.present
+        ? { op: "edit-provider", change: rng.pick(["model", "revert"] as const) }
+        : null,
+    "add-graph": () => {
+      const free = GRAPH_POOL.filter((g) => !desiredIds.includes(g));
+      return free.length ? { op: "add-graph", graph: rng.pick(free) } : null;
+    },
+    "remove-graph": () =>
+      desiredIds.length > 1 ? { op: "remove-graph", graph: rng.pick(desiredIds) } : null,
+    apply: () => ({ op: "apply" }),
+    plan: () => ({ op: "plan" }),
+    status: () => ({ op: "status" }),
+    refresh: () => (obs.ledger ? { op: "refresh" } : null),
+    import: () => ({ op: "import" }),
+    approve: () => {
+      const gone = ledgerGraphs.filter((g) => !desiredIds.includes(g));
+      return gone.length ? { op: "approve", resource: `graph.${rng.pick(gone)}` } : null;
+    },
+    "force-unlock": () => (obs.lockPresent ? { op: "force-unlock" } : null),
+    boot: () => ({ op: "boot" }),
+    "branch-create": () => {
+      const opts = rootGraphs.flatMap((g) =>
+        BRANCH_POOL.filter((b) => !obs.graphs[g]?.branches.includes(b)).map((b) => [g, b] as const),
+      );
+      if (!opts.length) return null;
+      const [graph, branch] = rng.pick(opts);
+      return { op: "branch-create", graph, branch };
+    },
+    "branch-delete": () => {
+      const opts = rootGraphs.flatMap((g) =>
+        BRANCH_POOL.filter((b) => obs.graphs[g]?.branches.includes(b)).map((b) => [g, b] as const),
+      );
+      if (!opts.length) return null;
+      const [graph, branch] = rng.pick(opts);
+      return { op: "branch-delete", graph, branch };
+    },
+    insert: () =>
+      rootGraphs.length
+        ? { op: "insert", graph: rng.pick(rootGraphs), rows: rng.range(1, 3) }
+        : null,
+    "open-rw": () => (rootGraphs.length ? { op: "open-rw", graph: rng.pick(rootGraphs) } : null),
+    "legacy-strip": () => {
+      if (!obs.ledger?.parsed) return null;
+      const kinds: Array<"policy-bindings" | "embedding-profile"> = [];
+      const addrs = Object.keys(obs.ledger.resources);
+      if (addrs.some((a) => a.startsWith("policy."))) kinds.push("policy-bindings");
+      if (addrs.some((a) => a.startsWith("provider.embedding."))) kinds.push("embedding-profile");
+      return kinds.length ? { op: "legacy-strip", what: rng.pick(kinds) } : null;
+    },
+  };
+
+  const weights = Object.entries(scenario.weights)
+    .filter(([, w]) => (w ?? 0) > 0)
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1)) as Array<[OpName, number]>;
+  let pool = weights;
+  let step: Omit<Step, "crash" | "expect"> | null = null;
+  while (step === null && pool.length > 0) {
+    const op = rng.weighted(pool);
+    step = builders[op]?.() ?? null;
+    if (step === null) pool = pool.filter(([o]) => o !== op);
+  }
+  const chosen = (step ?? { op: "status" }) as Step;
+  const crash = planCrash(crashRng, scenario.crash, chosen.op, st);
+  return crash ? ({ ...chosen, crash } as Step) : chosen;
+}
+
+function planCrash(rng: Rng, plan: CrashPlan, op: OpName, st: SamplerState): Crash | null {
+  if (st.crashBudget <= 0) return null;
+  const reachable = reachableFailpoints(op).filter(
+    (f) => !plan.only || plan.only.some((p) => f.startsWith(p)),
+  );
+  if (reachable.length === 0) return null;
+  const doubleFault = plan.doubleFault && st.afterDeath && RECOVERING_OPS.has(op);
+  if (!doubleFault && !rng.chance(plan.probability)) return null;
+  st.crashBudget--;
+  const mode = rng.weighted([
+    ["crash", plan.modes.crash],
+    ["error", plan.modes.error],
+  ] as const);
+  const where = rng.weighted([
+    ["failpoint", plan.placement.failpoint],
+    ["kill", plan.placement.killAtWrite],
+  ] as const);
+  if (where === "kill" && plan.only === undefined)
+    return { kind: "kill-at-write", k: rng.range(1, 24) };
+  return {
+    kind: "failpoint",
+    name: rng.pick(reachable),
+    mode,
+    skip: rng.chance(0.25) ? rng.range(1, 2) : 0,
+  };
+}

@@ -1,0 +1,77 @@
+import type { WorkTree } from "../../src/cluster/worktree.ts";
+import type { Process } from "../../src/world/process.ts";
+
+/**
+ * The system under test as the universe drives it: one function per operator action. The
+ * universe never imports the cluster, server or engine directly; this seam keeps the
+ * per-universe code readable and lets a test swap in a deliberately broken system.
+ */
+export interface Diag {
+  readonly code: string;
+  readonly severity: "error" | "warning";
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ChangeView {
+  readonly resource: string;
+  readonly operation: string;
+  readonly disposition?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly before_digest?: string | null | undefined;
+  readonly after_digest?: string | null | undefined;
+}
+
+export interface CommandView {
+  readonly ok: boolean;
+  readonly diagnostics: readonly Diag[];
+}
+
+export interface ApplyView extends CommandView {
+  readonly converged: boolean;
+  readonly state_written: boolean;
+  readonly changes: readonly ChangeView[];
+}
+
+export interface BootView {
+  readonly ok: boolean;
+  /** Ready graph ids, sorted. */
+  readonly ready: readonly string[];
+  readonly quarantined: ReadonlyArray<{
+    readonly graphId: string;
+    readonly code: string;
+    readonly reason: string;
+  }>;
+  /** On failure: the stable code and the diagnostics' codes and paths. */
+  readonly failureCode: string | null;
+  readonly diagnostics: readonly Diag[];
+  /** Answers of a stored-query request to each ready graph (status codes), for a smoke check. */
+  readonly probes: ReadonlyArray<{ readonly graphId: string; readonly status: number }>;
+}
+
+export interface ClusterCtx {
+  readonly proc: Process;
+  readonly workTree: WorkTree;
+  readonly configDir: string;
+}
+
+export interface System {
+  validate(ctx: ClusterCtx): Promise<CommandView>;
+  apply(ctx: ClusterCtx, actor: string | undefined): Promise<ApplyView>;
+  plan(ctx: ClusterCtx): Promise<CommandView>;
+  status(ctx: ClusterCtx): Promise<CommandView>;
+  refresh(ctx: ClusterCtx): Promise<CommandView>;
+  importState(ctx: ClusterCtx): Promise<CommandView>;
+  approve(ctx: ClusterCtx, resource: string): Promise<CommandView>;
+  forceUnlock(ctx: ClusterCtx, lockId: string): Promise<CommandView>;
+  boot(proc: Process, opts: { readonly strict: boolean }): Promise<BootView>;
+  /** Out-of-band engine actions on a graph root; failures are returned, never thrown. */
+  branchCreate(proc: Process, root: string, branch: string): Promise<CommandView>;
+  branchDelete(proc: Process, root: string, branch: string): Promise<CommandView>;
+  insert(
+    proc: Process,
+    root: string,
+    rows: ReadonlyArray<Record<string, unknown>>,
+  ): Promise<CommandView>;
+  openReadWrite(proc: Process, root: string): Promise<CommandView>;
+}

@@ -1,0 +1,32 @@
+import type { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
+
+/**
+ * The source texts a universe's working tree is made of. The v1 texts are upstream's cluster
+ * test fixture byte for byte (leading newline included), so digests line up with the
+ * conformance suite's.
+ */
+export type SchemaVariant = "v1" | Exclude<(typeof SCHEMA_CHANGES)[number], "revert">;
+export type QueryVariant = "v1" | Exclude<(typeof QUERY_CHANGES)[number], "revert">;
+
+export const SCHEMA_TEXT: Record<SchemaVariant, string> = {
+  v1: "\nnode Person {\n  name: String @key\n  age: I32?\n}\n",
+  // V2 of upstream's tests: a supported migration that rewrites the Person table.
+  "add-optional": "\nnode Person {\n  name: String @key\n  age: I32?\n  bio: String?\n}\n",
+  // Rejected by the planner before anything moves: needs a backfill.
+  "add-required": "\nnode Person {\n  name: String @key\n  age: I32?\n  bio: String\n}\n",
+  // Rejected by the planner before anything moves: property type change.
+  "type-change": "\nnode Person {\n  name: String @key\n  age: I64?\n}\n",
+  // Caught by config validation: apply stops before the lock.
+  "parse-error": "\nnode Person {\n  name String @key\n  age: I32?\n}\n",
+  // A new digest with an identical compiled schema (spec appendix A.2).
+  "comment-only":
+    "\n// people, as the fixture has them\nnode Person {\n  name: String @key\n  age: I32?\n}\n",
+};
+
+export const QUERY_TEXT: Record<QueryVariant, string> = {
+  v1: "\nquery find_person($name: String) {\n  match { $p: Person { name: $name } }\n  return { $p.name, $p.age }\n}\n",
+  "use-bio":
+    "\nquery find_person($name: String) {\n  match { $p: Person { name: $name } }\n  return { $p.name, $p.bio }\n}\n",
+  "parse-error":
+    "\nquery find_person($name: String) {\n  match { $p Person { name: $name } }\n  return { $p.name }\n}\n",
+};
