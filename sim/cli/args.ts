@@ -1,0 +1,117 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { DEFECT_NAMES, type DefectName, isDefectName } from "../../src/world/defects.ts";
+import { InputError } from "./InputError.ts";
+
+export const COMMANDS = ["run", "replay", "catalog", "help"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+const OPTIONS = {
+  scenario: { type: "string", multiple: true },
+  file: { type: "string" },
+  seed: { type: "string" },
+  seeds: { type: "string" },
+  from: { type: "string" },
+  defect: { type: "string", multiple: true },
+  json: { type: "string" },
+  junit: { type: "string" },
+  "time-limit": { type: "string" },
+  shard: { type: "string" },
+  workers: { type: "string" },
+  pin: { type: "string" },
+  "check-determinism": { type: "boolean" },
+  trace: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const intText = (name: string, min: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `--${name} expects a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && Number.isSafeInteger(n), `--${name} must be at least ${min}`);
+
+export const ArgsSchema = z.object({
+  command: z.enum(COMMANDS),
+  scenarios: z.array(z.string()).default([]),
+  file: z.string().optional(),
+  seed: intText("seed", 0).optional(),
+  seeds: intText("seeds", 1).optional(),
+  from: intText("from", 0).optional(),
+  defects: z.array(z.string().refine(isDefectName, { message: `unknown defect; known: ${DEFECT_NAMES.join(", ")}` })),
+  json: z.string().optional(),
+  junit: z.string().optional(),
+  timeLimit: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "--time-limit expects seconds")
+    .transform(Number)
+    .optional(),
+  shard: z.string().optional(),
+  workers: intText("workers", 1).optional(),
+  pin: z.string().optional(),
+  checkDeterminism: z.boolean().default(false),
+  trace: z.boolean().default(false),
+});
+export type Args = Omit<z.infer<typeof ArgsSchema>, "defects"> & { defects: DefectName[] };
+
+/** Parses argv (a leading `--`, which pnpm passes through, is dropped); throws InputError. */
+export function parseCliArgs(argv: readonly string[]): Args {
+  const list = argv[0] === "--" ? argv.slice(1) : [...argv];
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: list, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new InputError("bad_arguments", (e as Error).message.split("\n")[0] ?? "bad arguments");
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw new InputError("bad_arguments", `unexpected argument '${positionals[1]}'`);
+  const command = values.help ? "help" : (positionals[0] ?? "run");
+  const r = ArgsSchema.safeParse({
+    command,
+    scenarios: values.scenario ?? [],
+    file: values.file,
+    seed: values.seed,
+    seeds: values.seeds,
+    from: values.from,
+    defects: values.defect ?? [],
+    json: values.json,
+    junit: values.junit,
+    timeLimit: values["time-limit"],
+    shard: values.shard,
+    workers: values.workers,
+    pin: values.pin,
+    checkDeterminism: values["check-determinism"] ?? false,
+    trace: values.trace ?? false,
+  });
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const what = i?.path[0] === "command" ? `unknown command '${command}' (expected ${COMMANDS.join(", ")})` : (i?.message ?? "bad arguments");
+    throw new InputError("bad_arguments", what);
+  }
+  if (r.data.seed !== undefined && r.data.seeds !== undefined) throw new InputError("bad_arguments", "--seed and --seeds exclude each other");
+  if (r.data.file !== undefined && r.data.scenarios.length > 0) throw new InputError("bad_arguments", "--file and --scenario exclude each other");
+  return r.data as Args;
+}
+
+export const HELP = `omnigraph-sim: deterministic simulation of Omnigraph's cluster control plane
+
+usage:
+  pnpm sim [run] [options]          run a fleet of universes (default: every shipped scenario)
+  pnpm sim replay --scenario NAME --seed N [--defect D] [--pin P] [--trace]
+  pnpm sim replay --file case.yaml --seed N [--trace]
+  pnpm sim catalog                  print the failpoint catalog
+
+run options:
+  --scenario NAME     a shipped scenario (repeatable); default: all of them
+  --file PATH         a scenario file (YAML or JSON) instead of a shipped scenario
+  --seed N            exactly one seed
+  --seeds N           how many seeds per scenario (default 50), starting at --from (default 1)
+  --shard K/N         only this shard's share of the seed range (for CI matrices)
+  --defect NAME       switch the model to a known-bad variant (repeatable): ${DEFECT_NAMES.join(", ")}
+  --time-limit S      stop starting universes after S seconds
+  --check-determinism run every universe twice and compare trace hashes
+  --json FILE         write the JSON report;  --junit FILE  write a JUnit report
+  --trace             print the full trace of a replayed universe
+
+exit codes: 0 no violation, 1 violations found, 2 bad input
+(do not put -- before the options: pnpm passes it on)`;

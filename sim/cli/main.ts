@@ -1,0 +1,153 @@
+import { writeFileSync } from "node:fs";
+import { ALL_FAILPOINTS, NAMED_FAILPOINTS, STEP_LABELS } from "../../src/catalog/failpoints.ts";
+import { runFleet } from "../orchestrator/fleet.ts";
+import { allocateSeeds, parseShard, planJobs, type UniverseJob } from "../orchestrator/jobs.ts";
+import { replayLine, replayPin } from "../orchestrator/replayLine.ts";
+import type { Reporter } from "../orchestrator/reporter.ts";
+import { allOracles } from "../oracles/index.ts";
+import { ConsoleReporter } from "../reporters/ConsoleReporter.ts";
+import { formatFailure } from "../reporters/format.ts";
+import { toJunit } from "../reporters/junit.ts";
+import { loadScenarioFile } from "../scenario/load.ts";
+import { findScenario, shippedScenarios } from "../scenario/registry.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { runUniverse } from "../universe/run.ts";
+import { type Args, HELP, parseCliArgs } from "./args.ts";
+import { InputError } from "./InputError.ts";
+import { toRecord } from "../orchestrator/fleet.ts";
+
+export const DEFAULT_SEEDS = 50;
+
+interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (text: string) => void;
+  readonly tty: boolean;
+}
+
+function selectScenarios(args: Args): Scenario[] {
+  if (args.file !== undefined) return [loadScenarioFile(args.file)];
+  const all = shippedScenarios();
+  return args.scenarios.length === 0 ? all : args.scenarios.map((n) => findScenario(n, all));
+}
+
+function writeOut(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new InputError("output_unwritable", `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+async function runCommand(args: Args, io: Io): Promise<number> {
+  const scenarios = selectScenarios(args);
+  const seeds =
+    args.seed !== undefined
+      ? [args.seed]
+      : allocateSeeds(args.from ?? 1, args.seeds ?? DEFAULT_SEEDS, args.shard !== undefined ? parseShard(args.shard) : undefined);
+  const jobs = planJobs(scenarios, seeds, args.defects);
+  const oracles = allOracles({ sameSchema });
+  const system = modelSystem();
+  const reporters: Reporter[] = [new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty })];
+  const run = async (job: UniverseJob) => {
+    const first = await runUniverse(job, { system, oracles, keepTrace: args.checkDeterminism });
+    if (!args.checkDeterminism) return first.result;
+    const second = await runUniverse(job, { system, oracles, keepTrace: true });
+    if (second.result.traceHash === first.result.traceHash) return first.result;
+    const a = first.trace ?? [];
+    const b = second.trace ?? [];
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return {
+      ...first.result,
+      verdict: "fail" as const,
+      violations: [
+        ...first.result.violations,
+        {
+          oracle: "determinism",
+          code: "trace_diverged",
+          step: -1,
+          expected: `the same trace twice (hash ${first.result.traceHash})`,
+          observed: `event ${i} differs: '${a[i] ?? "<end>"}' vs '${b[i] ?? "<end>"}' (hash ${second.result.traceHash})`,
+        },
+      ],
+    };
+  };
+  const report = await runFleet({
+    jobs,
+    run,
+    reporters,
+    defects: args.defects,
+    ...(args.timeLimit !== undefined ? { timeLimitMs: args.timeLimit * 1000 } : {}),
+  });
+  if (args.json !== undefined) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (args.junit !== undefined) writeOut(args.junit, toJunit(report));
+  return report.summary.failed + report.summary.crashed > 0 ? 1 : 0;
+}
+
+async function replayCommand(args: Args, io: Io): Promise<number> {
+  if (args.seed === undefined) throw new InputError("bad_arguments", "replay needs --seed N");
+  const scenarios = selectScenarios(args);
+  if (scenarios.length !== 1) throw new InputError("bad_arguments", "replay needs exactly one --scenario NAME or --file PATH");
+  const scenario = scenarios[0] as Scenario;
+  const pin = replayPin(scenario);
+  if (args.pin !== undefined && args.pin !== pin) {
+    throw new InputError(
+      "replay_pin_mismatch",
+      `refusing to replay: the line was printed for ${args.pin}, but this checkout is ${pin} (the harness version or the scenario definition changed since; re-run the fleet to get a current line)`,
+    );
+  }
+  const job: UniverseJob = { scenario, seed: args.seed, defects: args.defects };
+  const { result, trace } = await runUniverse(job, { system: modelSystem(), oracles: allOracles({ sameSchema }), keepTrace: true });
+  if (args.trace) for (const line of trace ?? []) io.out(line);
+  const rec = toRecord(job, result);
+  if (result.verdict === "pass") {
+    io.out(`PASS ${scenario.name} seed ${args.seed}`);
+    io.out(`  replay: ${replayLine(scenario, args.seed, args.defects, args.file)}`);
+    io.out(`  trace:  ${result.traceHash}`);
+    return 0;
+  }
+  for (const line of formatFailure({ ...rec, replay: replayLine(scenario, args.seed, args.defects, args.file) })) io.out(line);
+  return 1;
+}
+
+function catalogCommand(io: Io): number {
+  io.out(`# ${NAMED_FAILPOINTS.length} named failpoints (upstream names)`);
+  for (const n of NAMED_FAILPOINTS) io.out(n);
+  io.out(`# ${STEP_LABELS.length} durable-write steps, each with <step>.before and <step>.after`);
+  for (const s of STEP_LABELS) io.out(s);
+  io.out(`# ${ALL_FAILPOINTS.length} failpoints in all`);
+  return 0;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const args = parseCliArgs(argv);
+    switch (args.command) {
+      case "help":
+        io.out(HELP);
+        return 0;
+      case "catalog":
+        return catalogCommand(io);
+      case "replay":
+        return await replayCommand(args, io);
+      case "run":
+        return await runCommand(args, io);
+    }
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.err(`omnigraph-sim: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const code = await main(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (text) => process.stderr.write(text),
+    tty: process.stderr.isTTY === true && process.env.CI === undefined,
+  });
+  process.exitCode = code;
+}

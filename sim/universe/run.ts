@@ -1,0 +1,86 @@
+import { formatEvent } from "../../src/world/trace.ts";
+import type { UniverseJob } from "../orchestrator/jobs.ts";
+import type { Oracle } from "../oracles/Oracle.ts";
+import type { GenerativeScenario } from "../scenario/schema.ts";
+import { livenessPhase } from "./liveness.ts";
+import type { UniverseResult, Violation } from "./result.ts";
+import { sampleStep, type SamplerState } from "./sampler.ts";
+import type { System } from "./system.ts";
+import { Universe } from "./Universe.ts";
+
+export interface RunOptions {
+  readonly system: System;
+  readonly oracles: readonly Oracle[];
+  /** Keep the formatted trace lines in the outcome (replay, determinism checks, reports). */
+  readonly keepTrace?: boolean;
+}
+
+export interface UniverseOutcome {
+  readonly result: UniverseResult;
+  readonly trace?: readonly string[];
+  readonly universe: Universe;
+}
+
+async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
+  const rng = u.world.rng.child("workload");
+  const crashRng = u.world.rng.child("crash");
+  const length = rng.range(scenario.length.min, scenario.length.max);
+  const st: SamplerState = {
+    desired: u.desired,
+    obs: u.latest() ?? (await u.observe()),
+    crashBudget: scenario.crash.max,
+    afterDeath: false,
+  };
+  for (let i = 0; i < length; i++) {
+    const step = sampleStep(rng, crashRng, scenario, { ...st, desired: u.desired, obs: u.latest() ?? st.obs });
+    if (step.crash) st.crashBudget--;
+    const rec = await u.run(step);
+    st.afterDeath = rec.outcome.kind === "died";
+  }
+}
+
+/**
+ * A universe from birth to judgment. Everything it does is a function of (scenario, seed,
+ * defects): the seed fans out through the world's seed tree (workload, crash, ids, rows, ...).
+ */
+export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<UniverseOutcome> {
+  const u = new Universe(job.scenario, job.seed, job.defects, opts.system, { trace: true });
+  let error: string | undefined;
+  try {
+    await u.birth();
+    if (job.scenario.kind === "generative") await live(u, job.scenario);
+    else for (const s of job.scenario.steps) await u.run(s);
+    if (job.scenario.liveness) u.liveness = await livenessPhase(u);
+  } catch (e) {
+    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    u.world.trace.push({ t: "note", text: `harness error: ${error}` });
+  }
+  const violations: Violation[] = [];
+  if (error === undefined) {
+    const input = { records: u.records, liveness: u.liveness, events: u.world.trace.events, sourcesByDigest: u.sourcesByDigest };
+    for (const o of opts.oracles) {
+      for (const v of o.judge(input)) {
+        violations.push(v);
+        u.world.trace.push({ t: "verdict", oracle: v.oracle, code: v.code, detail: `step ${v.step}` });
+      }
+    }
+  }
+  const events = u.world.trace.events;
+  let storeCalls = 0;
+  for (const e of events) if (e.t === "call") storeCalls++;
+  const result: UniverseResult = {
+    scenario: job.scenario.name,
+    seed: job.seed,
+    defects: [...job.defects].sort(),
+    verdict: error !== undefined ? "crash" : violations.length > 0 ? "fail" : "pass",
+    violations,
+    traceHash: u.world.trace.hash(),
+    failpointsHit: [...u.world.failpoints.fired.keys()].sort(),
+    reached: [...u.world.failpoints.reached.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    steps: u.records.filter((r) => r.phase === "life").map((r) => r.step),
+    deaths: events.filter((e) => e.t === "death").length,
+    storeCalls,
+    ...(error !== undefined ? { error } : {}),
+  };
+  return { result, universe: u, ...(opts.keepTrace ? { trace: events.map(formatEvent) } : {}) };
+}
