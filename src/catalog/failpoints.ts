@@ -24,14 +24,20 @@ export const ENGINE_STEPS = [
   "engine.branch.delete",
   "engine.manifest.commit",
   "engine.commits.append",
+  "engine.insert.sidecar_write",
   "engine.insert.table_write",
+  "engine.insert.sidecar_delete",
   "engine.schema_apply.sidecar_write",
+  "engine.schema_apply.table_create",
   "engine.schema_apply.table_write",
   "engine.schema_apply.staging_write_pg",
   "engine.schema_apply.staging_write_ir",
   "engine.schema_apply.staging_write_state",
   "engine.schema_apply.promote_staging",
   "engine.schema_apply.sidecar_delete",
+  "engine.schema_apply.cleanup_old_versions",
+  "engine.recovery.bootstrap_schema_ir",
+  "engine.recovery.bootstrap_schema_state",
   "engine.recovery.promote_staging",
   "engine.recovery.delete_staging",
   "engine.recovery.table_restore",
@@ -59,7 +65,11 @@ export const CLUSTER_STEPS = [
 export const STEP_LABELS = [...ENGINE_STEPS, ...CLUSTER_STEPS] as const;
 export type StepLabel = (typeof STEP_LABELS)[number];
 
-/** Upstream's engine failpoints (crates/omnigraph/src/failpoints.rs @7fd23c54) that the model reaches. */
+/**
+ * Upstream's engine failpoints (crates/omnigraph/src/failpoints.rs @7fd23c54) that the model
+ * reaches. `recovery.sidecar_confirm` is left out: upstream evaluates it only in the
+ * BranchMerge writer's Phase-B confirmation, which the model does not have.
+ */
 export const ENGINE_NAMED = [
   "init.after_schema_pg_written",
   "init.after_schema_contract_written",
@@ -74,7 +84,6 @@ export const ENGINE_NAMED = [
   "recovery.sidecar_list",
   "recovery.sidecar_delete",
   "recovery.record_audit",
-  "recovery.sidecar_confirm",
 ] as const;
 
 /** Upstream's eight cluster failpoints (crates/omnigraph-cluster, spec §2.17). */
