@@ -2,10 +2,13 @@
  * The engine's languages as the cluster's config loader needs them: schema compile, query
  * parse and type-check, with failures as text (what upstream's diagnostics embed).
  */
-import type { QueryAst } from "../engine/query/ast.ts";
-import { parseQueries } from "../engine/query/parser.ts";
-import { typecheckQuery } from "../engine/query/typecheck.ts";
-import { type CompiledSchema, compileSchema } from "../engine/schema/compile.ts";
+import {
+  type CompiledSchema,
+  compileSchema,
+  parseQueries,
+  type QueryAst,
+  typecheckQuery,
+} from "../engine/index.ts";
 
 export type CompiledCatalog = CompiledSchema;
 
