@@ -153,6 +153,39 @@ describe("apply: the happy path and its invariants", () => {
     }
   });
 
+  it("a non-UTF-8 policy file validates (bytes are hashed) but cannot be published", async () => {
+    const f = clusterFixture();
+    await f.seedApplyableState();
+    f.writeFile("base.policy.yaml", new Uint8Array([0x72, 0x75, 0xff, 0x0a]));
+    expect((await f.validate()).ok).toBe(true);
+    const before = f.stateText();
+    const out = await f.apply();
+    expect(out.ok).toBe(false);
+    const d = out.diagnostics.find((x) => x.code === "resource_payload_write_error");
+    expect(d).toMatchObject({ path: "policy.base" });
+    expect(d?.message).toContain("not valid UTF-8");
+    expect(out.state_written).toBe(false);
+    expect(f.stateText()).toBe(before);
+    expect(f.lockText()).toBeNull();
+  });
+
+  it("a working-tree file changing under the lock is resource_content_changed", async () => {
+    const f = clusterFixture();
+    await f.seedApplyableState();
+    f.world.failpoints.setCallback("cluster.lock.acquire.after", () => {
+      f.writeFile("people.gq", `${QUERY}\n`);
+      return "continue";
+    });
+    const out = await f.apply();
+    expect(out.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: "resource_content_changed",
+        path: "query.knowledge.find_person",
+      }),
+    );
+    expect(out.state_written).toBe(false);
+  });
+
   it("malformed sidecars and approvals warn, stay, and do not block the run", async () => {
     const f = clusterFixture();
     await f.seedApplyableState();
@@ -565,9 +598,7 @@ describe("apply: death", () => {
     const f = clusterFixture();
     await f.seedApplyableState();
     f.world.failpoints.set("cluster_apply.after_payload_phase", "crash");
-    const r = await f.runAs("apply", (ctx) =>
-      import("../../src/cluster/index.ts").then((m) => m.apply(ctx)),
-    );
+    const r = await f.runApply();
     expect(r.kind).toBe("died");
     const lock = JSON.parse(f.lockText() ?? "null");
     expect(lock).toMatchObject({ version: 1, operation: "apply" });
@@ -591,9 +622,7 @@ describe("apply: death", () => {
       const f = clusterFixture();
       await f.seedEmptyState();
       f.world.setWriteTrigger({ mode: "kill", k });
-      const r = await f.runAs("apply", (ctx) =>
-        import("../../src/cluster/index.ts").then((m) => m.apply(ctx)),
-      );
+      const r = await f.runApply();
       expect(r.kind).toBe("died");
       f.world.setWriteTrigger({ mode: "off" });
       // The ledger always parses: it is written once, atomically, or not at all.
@@ -641,9 +670,7 @@ describe("apply: death", () => {
         const f = clusterFixture();
         await setup(f);
         f.world.setWriteTrigger({ mode: "kill", k });
-        const r = await f.runAs("apply", (ctx) =>
-          import("../../src/cluster/index.ts").then((m) => m.apply(ctx)),
-        );
+        const r = await f.runApply();
         expect(r.kind, at).toBe("died");
         f.world.setWriteTrigger({ mode: "off" });
         expect(() => f.stateJson(), at).not.toThrow();

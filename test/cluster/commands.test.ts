@@ -251,3 +251,73 @@ describe("import and refresh", () => {
     });
   });
 });
+
+describe("force-unlock", () => {
+  it("refuses missing, unparseable and wrong-version locks, leaving them in place", async () => {
+    const f = clusterFixture();
+    const missing = await f.forceUnlock("x");
+    expect(codes(missing)).toEqual(["state_lock_missing"]);
+    expect(missing.state_observations.locked).toBe(false);
+    await f.put("__cluster/lock.json", "{");
+    expect(codes(await f.forceUnlock("x"))).toEqual(["invalid_state_lock"]);
+    await f.put(
+      "__cluster/lock.json",
+      '{"version":2,"lock_id":"held-lock","operation":"plan","created_at":"1970-01-01T00:00:00Z","pid":123}',
+    );
+    expect(codes(await f.forceUnlock("held-lock"))).toEqual(["unsupported_state_lock_version"]);
+    expect(f.lockText()).not.toBeNull();
+    // A held lock that does not parse still blocks, without naming an id.
+    await f.put("__cluster/lock.json", "garbage");
+    const held = await f.plan();
+    expect(codes(held)).toContain("state_lock_held");
+    expect(held.diagnostics.find((d) => d.code === "state_lock_held")?.message).not.toContain(
+      "force-unlock",
+    );
+  });
+
+  it("refuses when the config names an unsupported state backend", async () => {
+    const f = clusterFixture();
+    await f.writeLockFile("held-lock", "plan");
+    f.writeFile(
+      "cluster.yaml",
+      "version: 1\nstate:\n  backend: s3://state-bucket/cluster\ngraphs: {}\n",
+    );
+    const out = await f.forceUnlock("held-lock");
+    expect(codes(out)).toEqual(["unsupported_state_backend"]);
+    expect(f.lockText()).not.toBeNull();
+  });
+});
+
+describe("outputs are data", () => {
+  it("every command's output matches its schema and survives a JSON round trip", async () => {
+    const m = await import("../../src/cluster/index.ts");
+    const f = clusterFixture();
+    await f.convergeWithLiveGraph();
+    f.useSchemaV2();
+    const pairs: Array<[{ parse(v: unknown): unknown }, unknown]> = [
+      [m.ValidateOutputSchema, await f.validate()],
+      [m.PlanOutputSchema, await f.plan()],
+      [m.ApplyOutputSchema, await f.apply({ actor: "me" })],
+      [m.StatusOutputSchema, await f.status()],
+      [m.StateSyncOutputSchema, await f.refresh()],
+      [m.ApproveOutputSchema, await f.approve("graph.knowledge", "me")],
+      [m.ForceUnlockOutputSchema, await f.forceUnlock("none")],
+    ];
+    for (const [schema, out] of pairs) {
+      const json = JSON.parse(JSON.stringify(out));
+      expect(json).toEqual(out);
+      expect(() => schema.parse(json)).not.toThrow();
+    }
+  });
+
+  it("text rendering is a separate pure function", async () => {
+    const m = await import("../../src/cluster/index.ts");
+    const f = clusterFixture();
+    await f.seedApplyableState();
+    const out = await f.apply();
+    const text = m.formatApply(out);
+    expect(text).toContain("apply ok");
+    expect(text).toContain("+ query.knowledge.find_person [applied]");
+    expect(m.formatApply(out)).toBe(text);
+  });
+});

@@ -332,3 +332,26 @@ describe("config loading", () => {
     );
   });
 });
+
+describe("working trees", () => {
+  it("a real directory through node:fs/promises loads like the memfs one", async () => {
+    const fsp = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { fsWorkTree } = await import("../../src/cluster/worktree.ts");
+    const { POLICY, CLUSTER_YAML } = await import("./fixtureFiles.ts");
+    const dir = await fsp.mkdtemp(`${tmpdir()}/cluster-`);
+    try {
+      await fsp.writeFile(`${dir}/people.pg`, SCHEMA);
+      await fsp.writeFile(`${dir}/people.gq`, QUERY);
+      await fsp.writeFile(`${dir}/base.policy.yaml`, POLICY);
+      await fsp.writeFile(`${dir}/cluster.yaml`, CLUSTER_YAML);
+      const real = await loadDesired(fsWorkTree(fsp), dir);
+      const mem = await load();
+      expect(real.diagnostics).toEqual([]);
+      expect(real.desired?.resourceDigests).toEqual(mem.desired?.resourceDigests);
+      expect(real.desired?.configDigest).toBe(mem.desired?.configDigest);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

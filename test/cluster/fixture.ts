@@ -127,6 +127,11 @@ export class ClusterFixture {
     return World.run(ctx.proc, () => f(ctx));
   }
 
+  /** `apply` in a fresh process, reporting a death (a crash failpoint, a kill trigger) as data. */
+  runApply(options: ApplyOptions = {}): Promise<RunResult<ApplyOutput>> {
+    return this.runAs("apply", (ctx) => apply(ctx, options));
+  }
+
   validate(): Promise<ValidateOutput> {
     return validate(this.ctx("validate"));
   }
