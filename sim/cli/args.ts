@@ -38,7 +38,11 @@ export const ArgsSchema = z.object({
   seed: intText("seed", 0).optional(),
   seeds: intText("seeds", 1).optional(),
   from: intText("from", 0).optional(),
-  defects: z.array(z.string().refine(isDefectName, { message: `unknown defect; known: ${DEFECT_NAMES.join(", ")}` })),
+  defects: z.array(
+    z
+      .string()
+      .refine(isDefectName, { message: `unknown defect; known: ${DEFECT_NAMES.join(", ")}` }),
+  ),
   json: z.string().optional(),
   junit: z.string().optional(),
   timeLimit: z
@@ -57,14 +61,17 @@ export type Args = Omit<z.infer<typeof ArgsSchema>, "defects"> & { defects: Defe
 /** Parses argv (a leading `--`, which pnpm passes through, is dropped); throws InputError. */
 export function parseCliArgs(argv: readonly string[]): Args {
   const list = argv[0] === "--" ? argv.slice(1) : [...argv];
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args: list, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw new InputError("bad_arguments", (e as Error).message.split("\n")[0] ?? "bad arguments");
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new InputError("bad_arguments", `unexpected argument '${positionals[1]}'`);
+  if (positionals.length > 1)
+    throw new InputError("bad_arguments", `unexpected argument '${positionals[1]}'`);
   const command = values.help ? "help" : (positionals[0] ?? "run");
   const r = ArgsSchema.safeParse({
     command,
@@ -85,11 +92,16 @@ export function parseCliArgs(argv: readonly string[]): Args {
   });
   if (!r.success) {
     const i = r.error.issues[0];
-    const what = i?.path[0] === "command" ? `unknown command '${command}' (expected ${COMMANDS.join(", ")})` : (i?.message ?? "bad arguments");
+    const what =
+      i?.path[0] === "command"
+        ? `unknown command '${command}' (expected ${COMMANDS.join(", ")})`
+        : (i?.message ?? "bad arguments");
     throw new InputError("bad_arguments", what);
   }
-  if (r.data.seed !== undefined && r.data.seeds !== undefined) throw new InputError("bad_arguments", "--seed and --seeds exclude each other");
-  if (r.data.file !== undefined && r.data.scenarios.length > 0) throw new InputError("bad_arguments", "--file and --scenario exclude each other");
+  if (r.data.seed !== undefined && r.data.seeds !== undefined)
+    throw new InputError("bad_arguments", "--seed and --seeds exclude each other");
+  if (r.data.file !== undefined && r.data.scenarios.length > 0)
+    throw new InputError("bad_arguments", "--file and --scenario exclude each other");
   return r.data as Args;
 }
 
@@ -109,6 +121,7 @@ run options:
   --shard K/N         only this shard's share of the seed range (for CI matrices)
   --defect NAME       switch the model to a known-bad variant (repeatable): ${DEFECT_NAMES.join(", ")}
   --time-limit S      stop starting universes after S seconds
+  --workers N         run universes on N worker threads (same report for any N)
   --check-determinism run every universe twice and compare trace hashes
   --json FILE         write the JSON report;  --junit FILE  write a JUnit report
   --trace             print the full trace of a replayed universe

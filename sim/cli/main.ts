@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { ALL_FAILPOINTS, NAMED_FAILPOINTS, STEP_LABELS } from "../../src/catalog/failpoints.ts";
-import { runFleet } from "../orchestrator/fleet.ts";
+import { allOracles } from "../oracles/index.ts";
+import { runFleet, toRecord } from "../orchestrator/fleet.ts";
 import { allocateSeeds, parseShard, planJobs, type UniverseJob } from "../orchestrator/jobs.ts";
 import { replayLine, replayPin } from "../orchestrator/replayLine.ts";
 import type { Reporter } from "../orchestrator/reporter.ts";
-import { allOracles } from "../oracles/index.ts";
 import { ConsoleReporter } from "../reporters/ConsoleReporter.ts";
 import { formatFailure } from "../reporters/format.ts";
 import { toJunit } from "../reporters/junit.ts";
@@ -15,7 +15,6 @@ import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
 import { InputError } from "./InputError.ts";
-import { toRecord } from "../orchestrator/fleet.ts";
 
 export const DEFAULT_SEEDS = 50;
 
@@ -35,7 +34,10 @@ function writeOut(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (e) {
-    throw new InputError("output_unwritable", `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new InputError(
+      "output_unwritable",
+      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
 }
 
@@ -44,38 +46,19 @@ async function runCommand(args: Args, io: Io): Promise<number> {
   const seeds =
     args.seed !== undefined
       ? [args.seed]
-      : allocateSeeds(args.from ?? 1, args.seeds ?? DEFAULT_SEEDS, args.shard !== undefined ? parseShard(args.shard) : undefined);
+      : allocateSeeds(
+          args.from ?? 1,
+          args.seeds ?? DEFAULT_SEEDS,
+          args.shard !== undefined ? parseShard(args.shard) : undefined,
+        );
   const jobs = planJobs(scenarios, seeds, args.defects);
-  const oracles = allOracles({ sameSchema });
-  const system = modelSystem();
-  const reporters: Reporter[] = [new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty })];
-  const run = async (job: UniverseJob) => {
-    const first = await runUniverse(job, { system, oracles, keepTrace: args.checkDeterminism });
-    if (!args.checkDeterminism) return first.result;
-    const second = await runUniverse(job, { system, oracles, keepTrace: true });
-    if (second.result.traceHash === first.result.traceHash) return first.result;
-    const a = first.trace ?? [];
-    const b = second.trace ?? [];
-    let i = 0;
-    while (i < a.length && i < b.length && a[i] === b[i]) i++;
-    return {
-      ...first.result,
-      verdict: "fail" as const,
-      violations: [
-        ...first.result.violations,
-        {
-          oracle: "determinism",
-          code: "trace_diverged",
-          step: -1,
-          expected: `the same trace twice (hash ${first.result.traceHash})`,
-          observed: `event ${i} differs: '${a[i] ?? "<end>"}' vs '${b[i] ?? "<end>"}' (hash ${second.result.traceHash})`,
-        },
-      ],
-    };
-  };
+  const reporters: Reporter[] = [
+    new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty }),
+  ];
   const report = await runFleet({
     jobs,
-    run,
+    workers: args.workers ?? 1,
+    checkDeterminism: args.checkDeterminism,
     reporters,
     defects: args.defects,
     ...(args.timeLimit !== undefined ? { timeLimitMs: args.timeLimit * 1000 } : {}),
@@ -88,7 +71,11 @@ async function runCommand(args: Args, io: Io): Promise<number> {
 async function replayCommand(args: Args, io: Io): Promise<number> {
   if (args.seed === undefined) throw new InputError("bad_arguments", "replay needs --seed N");
   const scenarios = selectScenarios(args);
-  if (scenarios.length !== 1) throw new InputError("bad_arguments", "replay needs exactly one --scenario NAME or --file PATH");
+  if (scenarios.length !== 1)
+    throw new InputError(
+      "bad_arguments",
+      "replay needs exactly one --scenario NAME or --file PATH",
+    );
   const scenario = scenarios[0] as Scenario;
   const pin = replayPin(scenario);
   if (args.pin !== undefined && args.pin !== pin) {
@@ -98,7 +85,11 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
     );
   }
   const job: UniverseJob = { scenario, seed: args.seed, defects: args.defects };
-  const { result, trace } = await runUniverse(job, { system: modelSystem(), oracles: allOracles({ sameSchema }), keepTrace: true });
+  const { result, trace } = await runUniverse(job, {
+    system: modelSystem(),
+    oracles: allOracles({ sameSchema }),
+    keepTrace: true,
+  });
   if (args.trace) for (const line of trace ?? []) io.out(line);
   const rec = toRecord(job, result);
   if (result.verdict === "pass") {
@@ -107,7 +98,11 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
     io.out(`  trace:  ${result.traceHash}`);
     return 0;
   }
-  for (const line of formatFailure({ ...rec, replay: replayLine(scenario, args.seed, args.defects, args.file) })) io.out(line);
+  for (const line of formatFailure({
+    ...rec,
+    replay: replayLine(scenario, args.seed, args.defects, args.file),
+  }))
+    io.out(line);
   return 1;
 }
 

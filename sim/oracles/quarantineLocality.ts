@@ -3,11 +3,8 @@ import { type Oracle, violation } from "./Oracle.ts";
 
 const NAME = "quarantine-locality";
 
-/**
- * Boot failures that only a cluster-global cause may produce (spec §5.4). Any other boot
- * failure means a problem of one graph took the whole server down.
- */
-export const GLOBAL_FAILURE_CODES: ReadonlySet<string> = new Set([
+/** Serving-snapshot findings that are cluster-global (spec §5.4, layer 1). */
+export const GLOBAL_SNAPSHOT_CODES: ReadonlySet<string> = new Set([
   "cluster_state_missing",
   "state_read_error",
   "invalid_state_json",
@@ -26,12 +23,26 @@ export const GLOBAL_FAILURE_CODES: ReadonlySet<string> = new Set([
   "cluster_empty",
   "cluster_no_healthy_graphs",
   "storage_root_invalid",
+]);
+
+/** Boot failures with a cluster-global cause at layers 2 and 3, or nothing left to serve. */
+export const GLOBAL_BOOT_FAILURES: ReadonlySet<string> = new Set([
+  "cluster_required",
   "policy_binding_conflict",
-  "policy_binding_unknown",
-  "server_policy_invalid",
-  "runtime_state_refused",
+  "policy_binding_unrecognized",
   "no_healthy_graphs",
-  "strict_boot_refused",
+  "bearer_tokens_invalid",
+  "unauthenticated_not_allowed",
+  "policy_without_tokens",
+  "server_policy_invalid",
+  "no_graphs_opened",
+]);
+
+/** Boot failures that only strict mode (`--require-all-graphs`) may produce. */
+export const STRICT_BOOT_FAILURES: ReadonlySet<string> = new Set([
+  "strict_startup_diagnostics",
+  "strict_settings_quarantine",
+  "strict_open_failed",
 ]);
 
 /**
@@ -54,10 +65,12 @@ export const quarantineLocality: Oracle = {
       const noLedger = pre.ledger === null || !pre.ledger.parsed;
       if (!v.ok) {
         const codes = v.diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+        const f = v.failureCode ?? "";
         const global =
-          (v.failureCode !== null && GLOBAL_FAILURE_CODES.has(v.failureCode)) ||
-          codes.some((c) => GLOBAL_FAILURE_CODES.has(c));
-        if (!global && !(r.strict && v.failureCode === "strict_boot_refused")) {
+          GLOBAL_BOOT_FAILURES.has(f) ||
+          (f === "cluster_not_ready" && codes.some((c) => GLOBAL_SNAPSHOT_CODES.has(c))) ||
+          (r.strict && STRICT_BOOT_FAILURES.has(f));
+        if (!global) {
           out.push(
             violation(
               NAME,

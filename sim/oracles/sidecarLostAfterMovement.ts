@@ -1,6 +1,27 @@
+import type { TraceEvent } from "../../src/world/trace.ts";
 import type { GraphView, LedgerView } from "../universe/observe.ts";
+import { ROOT_OF } from "../universe/observe.ts";
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, stepEvents, violation } from "./Oracle.ts";
+
+/**
+ * Whether this step's own graph-moving engine call wrote to the graph: an init, a schema
+ * apply, or the root's removal. Engine recovery of an earlier operation's residue (inside the
+ * read-write open) can move a graph too, but that movement belongs to the earlier operation.
+ */
+function ownMovement(events: readonly TraceEvent[], g: string): boolean {
+  const root = ROOT_OF(g);
+  return events.some(
+    (e) =>
+      e.t === "call" &&
+      !e.result.startsWith("error") &&
+      (e.key === root || e.key.startsWith(`${root}/`)) &&
+      e.step !== undefined &&
+      (e.step.startsWith("engine.schema_apply.") ||
+        e.step === "engine.init.claim_schema_pg" ||
+        e.step === "cluster.graph.delete_root"),
+  );
+}
 
 const NAME = "sidecar-lost-after-movement";
 
@@ -35,8 +56,9 @@ export const sidecarLostAfterMovement: Oracle = {
     for (const r of input.records) {
       if (r.step.op !== "apply" || (r.outcome.kind !== "apply" && r.outcome.kind !== "died"))
         continue;
+      const events = stepEvents(input, r);
       for (const [g, post] of Object.entries(r.post.graphs)) {
-        if (!moved(r.pre.graphs[g], post)) continue;
+        if (!moved(r.pre.graphs[g], post) || !ownMovement(events, g)) continue;
         if (accounted(g, post, r.post.ledger)) continue;
         if (r.post.sidecars.some((s) => s.graphId === g)) continue;
         out.push(

@@ -3,14 +3,16 @@ import type { Report, UniverseRecord } from "../report/schema.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import type { UniverseJob } from "./jobs.ts";
+import { UniversePool } from "./pool.ts";
 import { replayLine } from "./replayLine.ts";
 import type { Reporter } from "./reporter.ts";
-
-export type RunUniverse = (job: UniverseJob) => Promise<UniverseResult>;
+import { runJob } from "./runJob.ts";
 
 export interface FleetOptions {
   readonly jobs: readonly UniverseJob[];
-  readonly run: RunUniverse;
+  /** 1 runs in this thread; more builds a pool of worker threads. Reports are identical. */
+  readonly workers: number;
+  readonly checkDeterminism: boolean;
   readonly reporters: readonly Reporter[];
   /** Stop starting new universes after this many wall-clock milliseconds. */
   readonly timeLimitMs?: number;
@@ -30,6 +32,7 @@ export function toRecord(job: UniverseJob, r: UniverseResult): UniverseRecord {
     deaths: r.deaths,
     storeCalls: r.storeCalls,
     replay: replayLine(job.scenario, job.seed, job.defects),
+    ...(r.faultPlan !== undefined ? { faultPlan: r.faultPlan, excused: r.excused ?? 0 } : {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
   };
 }
@@ -88,16 +91,28 @@ export async function runFleet(opts: FleetOptions): Promise<Report> {
   const total = opts.jobs.length;
   for (const r of opts.reporters) r.onStart(total);
   let stopped = false;
-  for (const job of opts.jobs) {
-    if (opts.timeLimitMs !== undefined && wallMs() - t0 > opts.timeLimitMs) {
-      stopped = true;
-      break;
-    }
-    const result = await opts.run(job);
+  const shouldStop = () => {
+    if (opts.timeLimitMs !== undefined && wallMs() - t0 > opts.timeLimitMs) stopped = true;
+    return stopped;
+  };
+  const accept = (job: UniverseJob, result: UniverseResult) => {
     for (const [name, n] of result.reached) reached.set(name, (reached.get(name) ?? 0) + n);
     const rec = toRecord(job, result);
     records.push(rec);
     for (const r of opts.reporters) r.onUniverse(rec, records.length, total);
+  };
+  if (opts.workers <= 1) {
+    for (const job of opts.jobs) {
+      if (shouldStop()) break;
+      accept(job, await runJob(job, opts.checkDeterminism));
+    }
+  } else {
+    const pool = new UniversePool(Math.min(opts.workers, Math.max(opts.jobs.length, 1)));
+    try {
+      await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop);
+    } finally {
+      await pool.close();
+    }
   }
   const report = buildReport(records, reached, opts.defects, wallMs() - t0, stopped);
   for (const r of opts.reporters) r.onEnd(report);

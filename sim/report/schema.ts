@@ -24,6 +24,8 @@ export const UniverseRecordSchema = z
     deaths: z.number().int(),
     storeCalls: z.number().int(),
     replay: z.string(),
+    faultPlan: z.string().optional(),
+    excused: z.number().int().optional(),
     error: z.string().optional(),
   })
   .strict();

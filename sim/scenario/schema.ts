@@ -174,6 +174,18 @@ export const CrashPlanSchema = z
   .strict();
 export type CrashPlan = z.infer<typeof CrashPlanSchema>;
 
+export const FaultRulesSchema = z
+  .object({
+    /** Clean errors, lost acknowledgements and latency: what a correct system must tolerate. */
+    honest: z.boolean().default(true),
+    /** A store that lies (lost, misdirected, corrupted, stale): judged detected-or-harmless. */
+    hostile: z.boolean().default(false),
+    /** Upper bound of each drawn per-call rate. */
+    maxRate: z.number().min(0).max(0.5).default(0.05),
+  })
+  .strict();
+export type FaultRules = z.infer<typeof FaultRulesSchema>;
+
 export const GenerativeScenarioSchema = z
   .object({
     kind: z.literal("generative"),
@@ -190,6 +202,8 @@ export const GenerativeScenarioSchema = z
       .refine((l) => l.max >= l.min, "max must be at least min"),
     weights: z.partialRecord(z.enum(OP_NAMES as [OpName, ...OpName[]]), z.number().min(0)),
     crash: CrashPlanSchema,
+    /** Storage weather during life (never during birth or the liveness phase). */
+    faults: FaultRulesSchema.optional(),
     liveness: z.boolean().default(true),
   })
   .strict();

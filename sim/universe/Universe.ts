@@ -5,6 +5,7 @@ import { prettyJsonLine, tryParseJson } from "../../src/util/json.ts";
 import type { DefectName } from "../../src/world/defects.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
+import type { FaultPlan } from "../faults/FaultPlan.ts";
 import type { Crash, Scenario, Step } from "../scenario/schema.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
 import { type Observation, observe, ROOT_OF } from "./observe.ts";
@@ -45,6 +46,7 @@ export class Universe {
   /** Every source text the operator ever wrote, by digest: oracles compare by compiled meaning. */
   readonly sourcesByDigest = new Map<string, string>();
   private lastObs: Observation | null = null;
+  faultPlan: FaultPlan | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -244,7 +246,7 @@ export class Universe {
           case "force-unlock":
             return { kind: "command", view: await s.forceUnlock(ctx, pre.lockId ?? "") };
           case "boot":
-            return { kind: "boot", view: await s.boot(proc, { strict }) };
+            return { kind: "boot", view: await s.boot(proc, { strict, workTree: this.workTree }) };
           case "branch-create":
             return {
               kind: "command",

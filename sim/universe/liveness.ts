@@ -1,7 +1,15 @@
 import type { Step } from "../scenario/schema.ts";
 import { ROOT_OF } from "./observe.ts";
 import type { LivenessRecord } from "./records.ts";
+import type { QueryVariant, SchemaVariant } from "./texts.ts";
 import type { Universe } from "./Universe.ts";
+
+/** Whether the config's query type-checks against the config's schema (else validation fails). */
+export function queryValidAgainst(q: QueryVariant, s: SchemaVariant): boolean {
+  if (q === "parse-error") return false;
+  if (q === "use-bio") return s === "add-optional" || s === "add-required";
+  return true;
+}
 
 export const LIVENESS_ROUNDS = 4;
 

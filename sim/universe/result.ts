@@ -28,6 +28,10 @@ export interface UniverseResult {
   readonly steps: readonly Step[];
   readonly deaths: number;
   readonly storeCalls: number;
+  /** The storage weather drawn for this universe, when its scenario has faults. */
+  readonly faultPlan?: string;
+  /** Verdicts excused because the store lied (hostile faults on record). */
+  readonly excused?: number;
   /** Set when the harness itself threw: a bug in the model or the harness, not a verdict. */
   readonly error?: string;
 }

@@ -1,12 +1,17 @@
+import { NoFaults } from "../../src/world/faults.ts";
 import { formatEvent } from "../../src/world/trace.ts";
-import type { UniverseJob } from "../orchestrator/jobs.ts";
+import { describePlan, drawFaultPlan, HOSTILE_FAULTS, isHostile } from "../faults/FaultPlan.ts";
+import { FaultyStore } from "../faults/FaultyStore.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
+import type { UniverseJob } from "../orchestrator/jobs.ts";
 import type { GenerativeScenario } from "../scenario/schema.ts";
 import { livenessPhase } from "./liveness.ts";
 import type { UniverseResult, Violation } from "./result.ts";
-import { sampleStep, type SamplerState } from "./sampler.ts";
+import { type SamplerState, sampleStep } from "./sampler.ts";
 import type { System } from "./system.ts";
 import { Universe } from "./Universe.ts";
+
+const HOSTILE: ReadonlySet<string> = new Set(HOSTILE_FAULTS);
 
 export interface RunOptions {
   readonly system: System;
@@ -21,7 +26,21 @@ export interface UniverseOutcome {
   readonly universe: Universe;
 }
 
-async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
+async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultyStore | null> {
+  let faulty: FaultyStore | null = null;
+  if (scenario.faults) {
+    const plan = drawFaultPlan(u.world.rng.child("faults"), scenario.faults);
+    u.world.trace.push({ t: "note", text: `fault plan: ${describePlan(plan)}` });
+    faulty = new FaultyStore(
+      u.world.store,
+      plan,
+      u.world.rng.child("faults").child("fire"),
+      u.world.clock,
+      u.world.trace,
+    );
+    u.world.faults = faulty;
+    u.faultPlan = plan;
+  }
   const rng = u.world.rng.child("workload");
   const crashRng = u.world.rng.child("crash");
   const length = rng.range(scenario.length.min, scenario.length.max);
@@ -32,11 +51,17 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
     afterDeath: false,
   };
   for (let i = 0; i < length; i++) {
-    const step = sampleStep(rng, crashRng, scenario, { ...st, desired: u.desired, obs: u.latest() ?? st.obs });
+    const step = sampleStep(rng, crashRng, scenario, {
+      ...st,
+      desired: u.desired,
+      obs: u.latest() ?? st.obs,
+    });
     if (step.crash) st.crashBudget--;
     const rec = await u.run(step);
     st.afterDeath = rec.outcome.kind === "died";
   }
+  u.world.faults = new NoFaults(u.world.store);
+  return faulty;
 }
 
 /**
@@ -46,9 +71,10 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
 export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<UniverseOutcome> {
   const u = new Universe(job.scenario, job.seed, job.defects, opts.system, { trace: true });
   let error: string | undefined;
+  let faulty: FaultyStore | null = null;
   try {
     await u.birth();
-    if (job.scenario.kind === "generative") await live(u, job.scenario);
+    if (job.scenario.kind === "generative") faulty = await live(u, job.scenario);
     else for (const s of job.scenario.steps) await u.run(s);
     if (job.scenario.liveness) u.liveness = await livenessPhase(u);
   } catch (e) {
@@ -56,12 +82,34 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     u.world.trace.push({ t: "note", text: `harness error: ${error}` });
   }
   const violations: Violation[] = [];
+  let excused = 0;
+  // A store that lied may make any storage-trusting oracle fire; with hostile damage on record
+  // such verdicts are excused, and only a harness crash (the model threw) still counts.
+  const lied =
+    faulty !== null &&
+    u.faultPlan !== null &&
+    isHostile(u.faultPlan) &&
+    faulty.damage.some((d) => HOSTILE.has(d.kind));
   if (error === undefined) {
-    const input = { records: u.records, liveness: u.liveness, events: u.world.trace.events, sourcesByDigest: u.sourcesByDigest };
+    const input = {
+      records: u.records,
+      liveness: u.liveness,
+      events: u.world.trace.events,
+      sourcesByDigest: u.sourcesByDigest,
+    };
     for (const o of opts.oracles) {
       for (const v of o.judge(input)) {
+        if (lied) {
+          excused++;
+          continue;
+        }
         violations.push(v);
-        u.world.trace.push({ t: "verdict", oracle: v.oracle, code: v.code, detail: `step ${v.step}` });
+        u.world.trace.push({
+          t: "verdict",
+          oracle: v.oracle,
+          code: v.code,
+          detail: `step ${v.step}`,
+        });
       }
     }
   }
@@ -80,6 +128,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     steps: u.records.filter((r) => r.phase === "life").map((r) => r.step),
     deaths: events.filter((e) => e.t === "death").length,
     storeCalls,
+    ...(u.faultPlan !== null ? { faultPlan: describePlan(u.faultPlan), excused } : {}),
     ...(error !== undefined ? { error } : {}),
   };
   return { result, universe: u, ...(opts.keepTrace ? { trace: events.map(formatEvent) } : {}) };

@@ -64,7 +64,10 @@ export interface System {
   importState(ctx: ClusterCtx): Promise<CommandView>;
   approve(ctx: ClusterCtx, resource: string): Promise<CommandView>;
   forceUnlock(ctx: ClusterCtx, lockId: string): Promise<CommandView>;
-  boot(proc: Process, opts: { readonly strict: boolean }): Promise<BootView>;
+  boot(
+    proc: Process,
+    opts: { readonly strict: boolean; readonly workTree: WorkTree },
+  ): Promise<BootView>;
   /** Out-of-band engine actions on a graph root; failures are returned, never thrown. */
   branchCreate(proc: Process, root: string, branch: string): Promise<CommandView>;
   branchDelete(proc: Process, root: string, branch: string): Promise<CommandView>;

@@ -1,0 +1,84 @@
+import { Worker } from "node:worker_threads";
+import type { DefectName } from "../../src/world/defects.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import type { UniverseResult } from "../universe/result.ts";
+import type { UniverseJob } from "./jobs.ts";
+
+/** What crosses the thread boundary: plain data only; each universe is built inside its worker. */
+export interface WireJob {
+  readonly id: number;
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly defects: readonly DefectName[];
+  readonly checkDeterminism: boolean;
+}
+
+export type WireReply =
+  | { readonly id: number; readonly ok: true; readonly result: UniverseResult }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
+/**
+ * A fixed pool of worker threads pulling jobs in order. Results come back keyed by job id, so
+ * the fleet's report is the same for any pool size; only progress order can differ.
+ */
+export class UniversePool {
+  private readonly workers: Worker[] = [];
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      this.workers.push(new Worker(WORKER_URL, { execArgv: ["--import", "tsx"] }));
+    }
+  }
+
+  async runAll(
+    jobs: readonly UniverseJob[],
+    checkDeterminism: boolean,
+    onResult: (job: UniverseJob, result: UniverseResult) => void,
+    shouldStop: () => boolean,
+  ): Promise<void> {
+    let next = 0;
+    const drive = (w: Worker): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const send = () => {
+          if (next >= jobs.length || shouldStop()) {
+            w.off("message", onMessage);
+            w.off("error", onError);
+            resolve();
+            return;
+          }
+          const id = next++;
+          const job = jobs[id] as UniverseJob;
+          const wire: WireJob = {
+            id,
+            scenario: job.scenario,
+            seed: job.seed,
+            defects: job.defects,
+            checkDeterminism,
+          };
+          w.postMessage(wire);
+        };
+        const onMessage = (reply: WireReply) => {
+          const job = jobs[reply.id] as UniverseJob;
+          if (!reply.ok) {
+            reject(
+              new Error(`worker failed on ${job.scenario.name} seed ${job.seed}: ${reply.error}`),
+            );
+            return;
+          }
+          onResult(job, reply.result);
+          send();
+        };
+        const onError = (e: Error) => reject(e);
+        w.on("message", onMessage);
+        w.on("error", onError);
+        send();
+      });
+    await Promise.all(this.workers.map(drive));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,96 @@
+import * as cluster from "../../src/cluster/index.ts";
+import { compileSchema, openGraph } from "../../src/engine/index.ts";
+import { bootServer } from "../../src/server/index.ts";
+import type { Process } from "../../src/world/process.ts";
+import { rethrowDeath } from "../../src/world/process.ts";
+import type { BootView, CommandView, Diag, System } from "./system.ts";
+
+function failure(code: string, path: string, e: unknown): CommandView {
+  rethrowDeath(e);
+  const message = e instanceof Error ? e.message : String(e);
+  const code2 =
+    typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : code;
+  return { ok: false, diagnostics: [{ code: code2, severity: "error", path, message }] };
+}
+
+async function engineAction(
+  proc: Process,
+  root: string,
+  f: () => Promise<void>,
+): Promise<CommandView> {
+  try {
+    await f();
+    return { ok: true, diagnostics: [] };
+  } catch (e) {
+    return failure("engine_error", root, e);
+  }
+}
+
+/** The model as the simulator drives it: the cluster commands, serve boot, and the engine. */
+export function modelSystem(): System {
+  return {
+    validate: (ctx) => cluster.validate(ctx),
+    apply: (ctx, actor) => cluster.apply(ctx, actor === undefined ? {} : { actor }),
+    plan: (ctx) => cluster.plan(ctx),
+    status: (ctx) => cluster.status(ctx),
+    refresh: (ctx) => cluster.refresh(ctx),
+    importState: (ctx) => cluster.importState(ctx),
+    approve: (ctx, resource) => cluster.approve(ctx, resource, "sim-operator"),
+    forceUnlock: (ctx, lockId) => cluster.forceUnlock(ctx, lockId),
+    async boot(proc, opts): Promise<BootView> {
+      const r = await bootServer(proc, { strict: opts.strict, workTree: opts.workTree });
+      const diagnostics: Diag[] = r.diagnostics.map((d) => ({
+        code: d.code,
+        severity: d.severity,
+        path: d.path,
+        message: d.message,
+      }));
+      if (r.kind === "failed") {
+        return {
+          ok: false,
+          ready: [],
+          quarantined: [],
+          failureCode: r.code,
+          diagnostics,
+          probes: [],
+        };
+      }
+      return {
+        ok: true,
+        ready: r.graphs.map((g) => g.graph_id).sort(),
+        quarantined: r.quarantined.map((q) => ({
+          graphId: q.graph_id,
+          code: q.code,
+          reason: q.reason,
+        })),
+        failureCode: null,
+        diagnostics,
+        probes: [],
+      };
+    },
+    branchCreate: (proc, root, branch) =>
+      engineAction(proc, root, async () =>
+        (await openGraph(proc, root, "read_write")).createBranch(branch),
+      ),
+    branchDelete: (proc, root, branch) =>
+      engineAction(proc, root, async () =>
+        (await openGraph(proc, root, "read_write")).deleteBranch(branch),
+      ),
+    insert: (proc, root, rows) =>
+      engineAction(proc, root, async () => {
+        await (await openGraph(proc, root, "read_write")).insert(
+          "Person",
+          rows.map((r) => ({ ...r })),
+        );
+      }),
+    openReadWrite: (proc, root) =>
+      engineAction(proc, root, async () => void (await openGraph(proc, root, "read_write"))),
+  };
+}
+
+/** Two schema sources mean the same schema iff they compile to the same IR. */
+export function sameSchema(a: string, b: string): boolean {
+  const x = compileSchema(a);
+  const y = compileSchema(b);
+  return x.ok && y.ok && x.schema.irHash === y.schema.irHash;
+}
