@@ -9,7 +9,9 @@ export function prettyJson(value: unknown): string {
 }
 
 /** Parses JSON without throwing: data first. */
-export function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+export function tryParseJson(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
@@ -26,7 +28,8 @@ export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value).sort())
+      out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
     return out;
   }
   return value;
