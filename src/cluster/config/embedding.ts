@@ -1,7 +1,7 @@
 import { type Diagnostic, error } from "../diagnostics.ts";
 import type { EmbeddingProfile } from "../records/embeddingProfile.ts";
 
-const KNOWN_KINDS = new Set(["openai-compatible", "openai", "gemini", "mock"]);
+const KNOWN_KINDS: readonly string[] = ["openai-compatible", "openai", "gemini", "mock"];
 
 /** The env var a `${NAME}` reference names, or null for anything else (an inline secret). */
 export function secretRefName(value: string): string | null {
@@ -20,7 +20,7 @@ export function validateEmbeddingProfile(
   path: string,
   diagnostics: Diagnostic[],
 ): void {
-  if (profile.kind !== undefined && !KNOWN_KINDS.has(profile.kind)) {
+  if (profile.kind !== undefined && !KNOWN_KINDS.includes(profile.kind)) {
     diagnostics.push(
       error(
         "invalid_embedding_provider",

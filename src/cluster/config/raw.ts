@@ -4,7 +4,7 @@ import {
   EmbeddingProfileSchema,
   profileToJson,
 } from "../records/embeddingProfile.ts";
-import { sortedEntries, sortedObject, u32, zMap } from "../records/zodText.ts";
+import { sortedObject, u32, zMap } from "../records/zodText.ts";
 
 /**
  * How a graph declares its stored queries (untagged, tried in this order): one path (a
@@ -124,5 +124,3 @@ export function canonicalConfig(raw: RawClusterConfig): unknown {
     policies: sortedObject(raw.policies, (p) => ({ file: p.file, applies_to: [...p.applies_to] })),
   };
 }
-
-export { sortedEntries };
