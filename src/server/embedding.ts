@@ -26,36 +26,36 @@ export function summarizeEmbedding(e: ResolvedEmbedding): EmbeddingSummary {
 }
 
 // Upstream's per-kind defaults (crates/omnigraph/src/embedding.rs @7fd23c54).
-// A Map, so a kind such as `constructor` is not found on Object's prototype.
-const DEFAULTS = new Map<
-  string,
-  { provider: ResolvedEmbedding["provider"]; base: string; model: string }
->([
-  [
-    "openai-compatible",
-    {
-      provider: "openai-compatible",
-      base: "https://openrouter.ai/api/v1",
-      model: "openai/text-embedding-3-large",
-    },
-  ],
-  [
-    "openai",
-    {
-      provider: "openai-compatible",
-      base: "https://api.openai.com/v1",
-      model: "text-embedding-3-large",
-    },
-  ],
-  [
-    "gemini",
-    {
-      provider: "gemini",
-      base: "https://generativelanguage.googleapis.com/v1beta",
-      model: "gemini-embedding-2",
-    },
-  ],
-]);
+interface KindDefaults {
+  readonly provider: ResolvedEmbedding["provider"];
+  readonly base: string;
+  readonly model: string;
+}
+
+function defaultsFor(kind: string): KindDefaults | null {
+  switch (kind) {
+    case "openai-compatible":
+      return {
+        provider: "openai-compatible",
+        base: "https://openrouter.ai/api/v1",
+        model: "openai/text-embedding-3-large",
+      };
+    case "openai":
+      return {
+        provider: "openai-compatible",
+        base: "https://api.openai.com/v1",
+        model: "text-embedding-3-large",
+      };
+    case "gemini":
+      return {
+        provider: "gemini",
+        base: "https://generativelanguage.googleapis.com/v1beta",
+        model: "gemini-embedding-2",
+      };
+    default:
+      return null;
+  }
+}
 
 /**
  * Resolves an applied provider profile for serving. The api key is resolved first (a mock
@@ -96,8 +96,8 @@ export function resolveEmbeddingProfile(
     };
   }
   const kind = profile.kind ?? "openai-compatible";
-  const d = DEFAULTS.get(kind);
-  if (d === undefined) {
+  const d = defaultsFor(kind);
+  if (d === null) {
     return {
       ok: false,
       message: `unknown embedding provider '${kind}' (expected openai-compatible|openai|gemini|mock)`,

@@ -45,23 +45,34 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
 export const ErrorBodySchema = z.strictObject({ error: z.string(), code: ErrorCodeSchema });
 
-const STATUS: Record<ErrorCode, number> = {
-  unauthorized: 401,
-  forbidden: 403,
-  bad_request: 400,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  too_many_requests: 429,
-  internal: 500,
-};
-
-function apiError(code: ErrorCode, message: string): ServerResponse {
-  return { status: STATUS[code], json: { error: message, code } };
+function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case "unauthorized":
+      return 401;
+    case "forbidden":
+      return 403;
+    case "bad_request":
+      return 400;
+    case "not_found":
+      return 404;
+    case "method_not_allowed":
+      return 405;
+    case "conflict":
+      return 409;
+    case "too_many_requests":
+      return 429;
+    case "internal":
+      return 500;
+  }
 }
 
-const BARE_404: ServerResponse = { status: 404, json: null };
-const BARE_405: ServerResponse = { status: 405, json: null };
+function apiError(code: ErrorCode, message: string): ServerResponse {
+  return { status: statusOf(code), json: { error: message, code } };
+}
+
+function bare(status: 404 | 405): ServerResponse {
+  return { status, json: null };
+}
 
 /**
  * The body of `POST /graphs/{id}/queries/{name}`. Unknown fields are ignored and every
@@ -178,22 +189,22 @@ export async function handle(
   if (path === "/healthz") {
     return method === "GET"
       ? { status: 200, json: { status: "ok", version: SERVER_VERSION } }
-      : BARE_405;
+      : bare(405);
   }
-  if (path === "/graphs") return method === "GET" ? listGraphs(registry, req) : BARE_405;
+  if (path === "/graphs") return method === "GET" ? listGraphs(registry, req) : bare(405);
 
   const segs = path.split("/");
-  if (segs[0] !== "" || segs[1] !== "graphs" || segs[3] !== "queries") return BARE_404;
+  if (segs[0] !== "" || segs[1] !== "graphs" || segs[3] !== "queries") return bare(404);
   const rawId = segs[2] ?? "";
   const id = decodeSegment(rawId);
-  if (rawId === "" || id === null) return BARE_404;
+  if (rawId === "" || id === null) return bare(404);
   if (segs.length === 4) {
-    if (method !== "GET") return BARE_405;
+    if (method !== "GET") return bare(405);
     return perGraph(registry, req, id, (h, actor) => listQueries(h, actor));
   }
   const name = segs.length === 5 ? decodeSegment(segs[4] ?? "") : null;
-  if (name === null || name === "") return BARE_404;
-  if (method !== "POST") return BARE_405;
+  if (name === null || name === "") return bare(404);
+  if (method !== "POST") return bare(405);
   return perGraph(registry, req, id, (h, actor) => invokeQuery(h, actor, name, req.body));
 }
 

@@ -38,7 +38,7 @@ export function requiresBearerAuth(r: ServerRegistry): boolean {
 }
 
 const GRAPH_ID = /^[a-zA-Z0-9-]{1,64}$/;
-const RESERVED_GRAPH_IDS = new Set(["policies", "healthz", "openapi", "graphs"]);
+const RESERVED_GRAPH_IDS: readonly string[] = ["policies", "healthz", "openapi", "graphs"];
 
 /**
  * The server's own graph-id rule, stricter than the cluster's: no `_` (the engine reserves
@@ -50,7 +50,7 @@ export function graphIdProblem(id: string): string | null {
   if (!GRAPH_ID.test(id)) {
     return `graph_id '${id}' must match ^[a-zA-Z0-9-]{1,64}$ — no underscores (engine reserves them), no path separators, no unicode`;
   }
-  if (RESERVED_GRAPH_IDS.has(id)) {
+  if (RESERVED_GRAPH_IDS.includes(id)) {
     return `graph_id '${id}' is reserved (would collide with engine-managed names or future cluster routes)`;
   }
   return null;
