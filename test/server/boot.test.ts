@@ -660,6 +660,35 @@ describe("quarantine vs fail-fast (spec §5.4), row by row, default then strict"
     }
   });
 
+  it("an engine recovery error during the read-write open: quarantine / strict: boot error", async () => {
+    const rig = new ServeRig();
+    rig
+      .write("people.pg", SERVER_PEOPLE_PG)
+      .write(
+        "cluster.yaml",
+        "version: 1\ngraphs:\n  archive:\n    schema: ./people.pg\n  knowledge:\n    schema: ./knowledge.pg\n",
+      )
+      .write("knowledge.pg", SERVER_PEOPLE_PG);
+    await rig.converge();
+    // Leave schema staging behind in `knowledge` (the proof retires the cluster sidecar).
+    rig.write("knowledge.pg", "\nnode Person {\n  name: String @key\n  bio: String?\n}\n");
+    rig.world.failpoints.set("schema_apply.after_staging_write", "1*return");
+    await expect(rig.apply()).rejects.toThrow(/schema_apply_failed/);
+    for (const strict of [false, true]) {
+      rig.world.failpoints.set("engine.recovery.promote_staging.before", "1*error(disk on fire)");
+      const r = (await rig.boot({ unauthenticated: true, strict })).result;
+      if (!strict) {
+        expect(ready(r).graphs.map((g) => g.graph_id)).toEqual(["archive"]);
+        expect(ready(r).quarantined).toMatchObject([
+          { graph_id: "knowledge", layer: 3, code: "graph_open_failed" },
+        ]);
+        expect(ready(r).quarantined[0]?.reason).toContain("disk on fire");
+      } else {
+        expect(failed(r).code).toBe("strict_open_failed");
+      }
+    }
+  });
+
   it("a graph id the server refuses (cluster ids may hold `_`): quarantine without opening / strict: boot error", async () => {
     const w = await seeded({
       graphs: [...twoGraphs(), { id: "team_notes", schema: SERVER_PEOPLE_PG }],
