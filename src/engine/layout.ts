@@ -1,3 +1,5 @@
+import { rethrowDeath } from "../world/process.ts";
+
 /**
  * Where things live under a graph root (spec §1.7, abstracted from Lance datasets to plain
  * versioned objects). Every key here is relative to the root.
@@ -41,7 +43,8 @@ export function parseBranchName(file: string): string | null {
   if (!file.endsWith(".json")) return null;
   try {
     return decodeURIComponent(file.slice(0, -".json".length));
-  } catch {
+  } catch (e) {
+    rethrowDeath(e);
     return null;
   }
 }

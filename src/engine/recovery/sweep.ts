@@ -1,3 +1,4 @@
+import { rethrowDeath } from "../../world/process.ts";
 import { EngineError } from "../errors.ts";
 import { engineFailpoint } from "../failpoint.ts";
 import { branchKey, SCHEMA_STATE } from "../layout.ts";
@@ -96,7 +97,8 @@ async function currentSchemaHash(storage: GraphStorage): Promise<string | null> 
   try {
     const r = SchemaStateSchema.safeParse(JSON.parse(text));
     return r.success ? r.data.schema_ir_hash : null;
-  } catch {
+  } catch (e) {
+    rethrowDeath(e);
     return null;
   }
 }

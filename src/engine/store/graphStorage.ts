@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { StepLabel } from "../../catalog/failpoints.ts";
-import type { Process } from "../../world/process.ts";
+import { type Process, rethrowDeath } from "../../world/process.ts";
 import { asEngineError, corruptObject, EngineError } from "../errors.ts";
 
 /**
@@ -75,6 +75,7 @@ export function decodeJson<T>(key: string, text: string, schema: z.ZodType<T>): 
   try {
     value = JSON.parse(text);
   } catch (e) {
+    rethrowDeath(e);
     throw corruptObject(key, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const r = schema.safeParse(value);
