@@ -148,7 +148,11 @@ export async function readSnapshotWithStore(store: ClusterStore): Promise<Servin
   const required = new Set<string>();
   for (const [address, entry] of resources) {
     const kind = resourceKind(address);
-    if (kind.kind === "graph" && !quarantined.has(kind.graph) && entry.embedding_provider) {
+    if (
+      kind.kind === "graph" &&
+      !quarantined.has(kind.graph) &&
+      entry.embedding_provider !== undefined
+    ) {
       required.add(entry.embedding_provider);
     }
   }
