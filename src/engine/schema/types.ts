@@ -84,11 +84,7 @@ export function propTypeEquals(a: PropType, b: PropType): boolean {
  */
 export function typesCompatible(a: PropType, b: PropType): boolean {
   if (a.list !== b.list) return false;
-  if (isNumeric(a.scalar) && isNumeric(b.scalar)) return true;
-  if (a.enum_values !== null || b.enum_values !== null) {
-    return scalarEquals(a.scalar, b.scalar);
-  }
-  return scalarEquals(a.scalar, b.scalar);
+  return scalarEquals(a.scalar, b.scalar) || (isNumeric(a.scalar) && isNumeric(b.scalar));
 }
 
 /** `String`, `I32?`, `[Date]`, `Vector(4)` as written in `.gq` parameter declarations. */
