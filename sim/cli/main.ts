@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { ALL_FAILPOINTS, NAMED_FAILPOINTS, STEP_LABELS } from "../../src/catalog/failpoints.ts";
+import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { runFleet, toRecord } from "../orchestrator/fleet.ts";
 import { allocateSeeds, parseShard, planJobs, type UniverseJob } from "../orchestrator/jobs.ts";
@@ -88,6 +89,7 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
   const { result, trace } = await runUniverse(job, {
     system: modelSystem(),
     oracles: allOracles({ sameSchema }),
+    findings: KNOWN_FINDINGS,
     keepTrace: true,
   });
   if (args.trace) for (const line of trace ?? []) io.out(line);

@@ -27,6 +27,7 @@ export function toRecord(job: UniverseJob, r: UniverseResult): UniverseRecord {
     verdict: r.verdict,
     traceHash: r.traceHash,
     violations: r.violations.map((v) => ({ ...v })),
+    known: r.known.map((k) => ({ ...k })),
     failpointsHit: [...r.failpointsHit],
     steps: r.steps.length,
     deaths: r.deaths,
@@ -56,6 +57,8 @@ export function buildReport(
       violations++;
     }
   }
+  const known: Record<string, number> = {};
+  for (const r of sorted) for (const k of r.known) known[k.finding] = (known[k.finding] ?? 0) + 1;
   const seeds = sorted.map((r) => r.seed);
   return {
     tool: "omnigraph-sim",
@@ -72,6 +75,9 @@ export function buildReport(
       violations,
       violationsByOracle: Object.fromEntries(
         Object.entries(byOracle).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      ),
+      knownFindings: Object.fromEntries(
+        Object.entries(known).sort((a, b) => (a[0] < b[0] ? -1 : 1)),
       ),
       scenarios: [...new Set(sorted.map((r) => r.scenario))].sort(),
       seeds: seeds.length ? { from: Math.min(...seeds), to: Math.max(...seeds) } : null,

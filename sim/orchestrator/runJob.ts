@@ -1,3 +1,4 @@
+import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import type { UniverseResult } from "../universe/result.ts";
@@ -11,9 +12,19 @@ import type { UniverseJob } from "./jobs.ts";
 export async function runJob(job: UniverseJob, checkDeterminism: boolean): Promise<UniverseResult> {
   const system = modelSystem();
   const oracles = allOracles({ sameSchema });
-  const first = await runUniverse(job, { system, oracles, keepTrace: checkDeterminism });
+  const first = await runUniverse(job, {
+    system,
+    oracles,
+    findings: KNOWN_FINDINGS,
+    keepTrace: checkDeterminism,
+  });
   if (!checkDeterminism) return first.result;
-  const second = await runUniverse(job, { system, oracles, keepTrace: true });
+  const second = await runUniverse(job, {
+    system,
+    oracles,
+    findings: KNOWN_FINDINGS,
+    keepTrace: true,
+  });
   if (second.result.traceHash === first.result.traceHash) return first.result;
   const a = first.trace ?? [];
   const b = second.trace ?? [];

@@ -19,6 +19,16 @@ export const UniverseRecordSchema = z
     verdict: z.enum(["pass", "fail", "crash"]),
     traceHash: z.string(),
     violations: z.array(ViolationSchema),
+    known: z.array(
+      z
+        .object({
+          finding: z.string(),
+          oracle: z.string(),
+          code: z.string(),
+          step: z.number().int(),
+        })
+        .strict(),
+    ),
     failpointsHit: z.array(z.string()),
     steps: z.number().int(),
     deaths: z.number().int(),
@@ -39,6 +49,7 @@ export const SummarySchema = z
     crashed: z.number().int(),
     violations: z.number().int(),
     violationsByOracle: z.record(z.string(), z.number().int()),
+    knownFindings: z.record(z.string(), z.number().int()),
     scenarios: z.array(z.string()),
     seeds: z.object({ from: z.number().int(), to: z.number().int() }).strict().nullable(),
     elapsedMs: z.number(),

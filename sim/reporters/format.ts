@@ -14,6 +14,7 @@ export function formatFailure(r: UniverseRecord): string[] {
     lines.push(`    expected: ${v.expected}`);
     lines.push(`    observed: ${v.observed}`);
   }
+  for (const k of r.known) lines.push(`  known finding ${k.finding}: [${k.oracle}] ${k.code}`);
   lines.push(`  replay: ${r.replay}`);
   lines.push(`  trace:  ${r.traceHash}`);
   return lines;
@@ -32,6 +33,12 @@ export function formatSummary(report: Report, maxFailures = 20): string[] {
       ` in ${(s.elapsedMs / 1000).toFixed(2)} s (${s.universesPerSecond} universes/s)` +
       (s.stoppedByTimeLimit ? "; stopped by the time limit" : ""),
   );
+  const known = Object.entries(s.knownFindings);
+  if (known.length > 0) {
+    lines.push(
+      `known upstream findings reproduced (not failing; see sim/findings): ${known.map(([f, n]) => `${f}=${n}`).join(", ")}`,
+    );
+  }
   if (s.violations > 0) {
     lines.push(
       `violations by oracle: ${Object.entries(s.violationsByOracle)

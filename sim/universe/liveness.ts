@@ -18,8 +18,10 @@ export const LIVENESS_ROUNDS = 4;
  * remedy and require a booting server within a bounded number of rounds. The remedy, from
  * the spec: fix an invalid config; force-unlock a lock no command holds; run apply (its sweep
  * reconciles sidecars); remove a partial root the sweep reports as incomplete
- * (`graph_create_incomplete`, remove-and-retry); run refresh when the sweep keeps a graph
- * pending on unexpected state (`cluster_recovery_pending`); then boot.
+ * (`graph_create_incomplete`, remove-and-retry); when the sweep keeps a graph pending
+ * (`cluster_recovery_pending`), make it openable with a read-write open (the engine's own
+ * repair, which the sweep's read-only observation never runs) and record its live state with
+ * refresh; then boot.
  */
 export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   u.world.failpoints.clearAll();
@@ -28,7 +30,9 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   for (const g of u.desired.graphs) {
     if (g.schema === "parse-error")
       fixes.push({ op: "edit-schema", graph: g.id, change: "revert" });
-    if (g.query === "parse-error") fixes.push({ op: "edit-query", graph: g.id, change: "revert" });
+    if (!queryValidAgainst(g.query, g.schema === "parse-error" ? "v1" : g.schema)) {
+      fixes.push({ op: "edit-query", graph: g.id, change: "revert" });
+    }
   }
   for (const f of fixes) await u.run(f, "liveness");
 
@@ -50,9 +54,17 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
         u.world.trace.push({ t: "note", text: `operator removes the partial root of ${g}` });
         notes.push(`removed partial root ${g}`);
       }
-      if (diags.some((x) => x.code === "cluster_recovery_pending" && x.path.startsWith("graph."))) {
-        await u.run({ op: "refresh" }, "liveness");
+      const pending = [
+        ...new Set(
+          diags
+            .filter((x) => x.code === "cluster_recovery_pending" && x.path.startsWith("graph."))
+            .map((x) => x.path.slice(6)),
+        ),
+      ].sort();
+      for (const g of pending) {
+        if (u.latest()?.graphs[g]?.exists) await u.run({ op: "open-rw", graph: g }, "liveness");
       }
+      if (pending.length > 0) await u.run({ op: "refresh" }, "liveness");
     }
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})

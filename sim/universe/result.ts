@@ -10,6 +10,14 @@ export interface Violation {
   readonly observed: string;
 }
 
+/** A violation matching a known upstream finding: reported, not failing. */
+export interface KnownHit {
+  readonly finding: string;
+  readonly oracle: string;
+  readonly code: string;
+  readonly step: number;
+}
+
 export type Verdict = "pass" | "fail" | "crash";
 
 /** What a universe tells the orchestrator. JSON-serialisable, no timings (those are the fleet's). */
@@ -19,6 +27,7 @@ export interface UniverseResult {
   readonly defects: readonly string[];
   readonly verdict: Verdict;
   readonly violations: readonly Violation[];
+  readonly known: readonly KnownHit[];
   readonly traceHash: string;
   /** Failpoints that fired (non-off), sorted. */
   readonly failpointsHit: readonly string[];

@@ -2,11 +2,12 @@ import { NoFaults } from "../../src/world/faults.ts";
 import { formatEvent } from "../../src/world/trace.ts";
 import { describePlan, drawFaultPlan, HOSTILE_FAULTS, isHostile } from "../faults/FaultPlan.ts";
 import { FaultyStore } from "../faults/FaultyStore.ts";
+import type { KnownFinding } from "../findings/KnownFinding.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
 import type { GenerativeScenario } from "../scenario/schema.ts";
 import { livenessPhase } from "./liveness.ts";
-import type { UniverseResult, Violation } from "./result.ts";
+import type { KnownHit, UniverseResult, Violation } from "./result.ts";
 import { type SamplerState, sampleStep } from "./sampler.ts";
 import type { System } from "./system.ts";
 import { Universe } from "./Universe.ts";
@@ -16,6 +17,8 @@ const HOSTILE: ReadonlySet<string> = new Set(HOSTILE_FAULTS);
 export interface RunOptions {
   readonly system: System;
   readonly oracles: readonly Oracle[];
+  /** Upstream defects reproduced on purpose: matching violations are reported as known. */
+  readonly findings: readonly KnownFinding[];
   /** Keep the formatted trace lines in the outcome (replay, determinism checks, reports). */
   readonly keepTrace?: boolean;
 }
@@ -82,6 +85,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     u.world.trace.push({ t: "note", text: `harness error: ${error}` });
   }
   const violations: Violation[] = [];
+  const known: KnownHit[] = [];
   let excused = 0;
   // A store that lied may make any storage-trusting oracle fire; with hostile damage on record
   // such verdicts are excused, and only a harness crash (the model threw) still counts.
@@ -103,6 +107,17 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
           excused++;
           continue;
         }
+        const f = opts.findings.find((k) => k.matches(v, input));
+        if (f !== undefined) {
+          known.push({ finding: f.id, oracle: v.oracle, code: v.code, step: v.step });
+          u.world.trace.push({
+            t: "verdict",
+            oracle: v.oracle,
+            code: `${v.code} (known: ${f.id})`,
+            detail: `step ${v.step}`,
+          });
+          continue;
+        }
         violations.push(v);
         u.world.trace.push({
           t: "verdict",
@@ -122,6 +137,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     defects: [...job.defects].sort(),
     verdict: error !== undefined ? "crash" : violations.length > 0 ? "fail" : "pass",
     violations,
+    known,
     traceHash: u.world.trace.hash(),
     failpointsHit: [...u.world.failpoints.fired.keys()].sort(),
     reached: [...u.world.failpoints.reached.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)),

@@ -1,0 +1,9 @@
+import type { KnownFinding } from "./KnownFinding.ts";
+import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
+import { partialStagingPromotion } from "./partialStagingPromotion.ts";
+
+/** Upstream defects the model reproduces on purpose, reported as known instead of failing. */
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [
+  partialStagingPromotion,
+  legacyBindingsDemoted,
+];

@@ -1,0 +1,31 @@
+import type { KnownFinding } from "./KnownFinding.ts";
+
+/**
+ * A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a
+ * plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy,
+ * and apply demotes every policy change bound to a graph whose schema apply failed. While the
+ * desired config carries a schema change the engine rejects, no apply can backfill, and the
+ * whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop's cousin,
+ * through metadata instead of sidecars.
+ */
+export const legacyBindingsDemoted: KnownFinding = {
+  id: "F2-legacy-bindings-demoted",
+  title: "a rejected schema change blocks the policy-binding backfill, so serve never boots",
+  detail:
+    "upstream crates/omnigraph-cluster/src/diff.rs @7fd23c54: demote_dependents_of_failed_graphs flips the binding_change update of a policy bound to a failed graph to blocked(dependency_not_applied)",
+  matches(v, input) {
+    if (v.oracle !== "serve-liveness" || v.code !== "boot_never_succeeds") return false;
+    const last = [...input.records].reverse();
+    const boot = last.find((r) => r.outcome.kind === "boot");
+    const apply = last.find((r) => r.outcome.kind === "apply");
+    if (boot?.outcome.kind !== "boot" || apply?.outcome.kind !== "apply") return false;
+    const missing = boot.outcome.view.diagnostics.some((d) => d.code === "policy_bindings_missing");
+    const demoted = apply.outcome.view.changes.some(
+      (c) =>
+        c.resource.startsWith("policy.") &&
+        c.disposition === "blocked" &&
+        c.reason === "dependency_not_applied",
+    );
+    return missing && demoted;
+  },
+};

@@ -1,0 +1,30 @@
+import type { KnownFinding } from "./KnownFinding.ts";
+
+/**
+ * A schema apply that fails or dies between two of its three staging writes leaves a partial
+ * staging set next to its engine SchemaApply sidecar. The next read-write open sees the
+ * sidecar and completes the staging rename unconditionally, promoting `_schema.pg` and
+ * `_schema.ir.json` while `__schema_state.json` keeps the old hash: every later open fails
+ * the schema-contract check ("accepted compiled schema does not match the recorded schema
+ * state"), and the graph stays quarantined whatever the operator runs.
+ */
+export const partialStagingPromotion: KnownFinding = {
+  id: "F1-partial-staging-promotion",
+  title: "a schema apply interrupted between staging writes bricks the graph",
+  detail:
+    "upstream crates/omnigraph/src/db/schema_state.rs @7fd23c54, recover_schema_state_files: with a SchemaApply sidecar present, complete_staging_rename runs without checking that all three staging files exist",
+  matches(v, input) {
+    if (v.oracle !== "serve-liveness" || v.code !== "graph_never_ready") return false;
+    return input.events.some(
+      (e) =>
+        (e.t === "fp" &&
+          /^engine\.schema_apply\.staging_write_(ir|state)\.before$/.test(e.name) &&
+          e.action !== "probe") ||
+        (e.t === "death" && /engine\.schema_apply\.staging_write_(ir|state)/.test(e.cause)) ||
+        (e.t === "fault" &&
+          /\.staging$/.test(e.key) &&
+          e.kind !== "latency" &&
+          e.kind !== "ack-loss"),
+    );
+  },
+};
