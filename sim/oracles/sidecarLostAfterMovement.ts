@@ -32,13 +32,15 @@ function moved(a: GraphView | undefined, b: GraphView | undefined): boolean {
   );
 }
 
-/** The ledger accounts for the graph as it observably is, with no engine residue pending. */
+/** The ledger accounts for the graph as it observably is, with no schema change pending. */
 function accounted(g: string, view: GraphView, ledger: LedgerView | null): boolean {
   const hasGraph = ledger?.resources[`graph.${g}`] !== undefined;
   if (!view.exists) return !hasGraph;
   if (!hasGraph) return false;
   const recorded = ledger?.resources[`schema.${g}`]?.digest;
-  return recorded === view.schemaDigest && !view.staging && view.engineSidecars === 0;
+  // A leftover engine sidecar alone is harmless (the engine's own best-effort cleanup after a
+  // completed apply); pending staging means the graph will still change at its next open.
+  return recorded === view.schemaDigest && !view.staging;
 }
 
 /**

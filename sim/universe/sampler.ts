@@ -18,6 +18,23 @@ export interface SamplerState {
   afterDeath: boolean;
 }
 
+/**
+ * Writes that run on error and cleanup paths: where a second fault hurts most (BUGGIFY's
+ * lesson: error handlers are the least exercised code).
+ */
+const HANDLER_STEPS = [
+  "cluster.sidecar.delete_unmoved.",
+  "cluster.sidecar.delete_create_unmoved.",
+  "cluster.sidecar.rewrite.",
+  "cluster.sidecar.delete_completed.",
+  "cluster.lock.release.",
+  "cluster.approval.consume.",
+  "engine.branch.delete.",
+  "engine.schema_apply.sidecar_delete.",
+  "engine.init.cleanup_schema_files.",
+  "engine.recovery.",
+] as const;
+
 type Candidate = () => Omit<Step, "crash" | "expect"> | null;
 
 /**
@@ -121,7 +138,12 @@ export function sampleStep(
   return crash ? ({ ...chosen, crash } as Step) : chosen;
 }
 
-function planCrash(rng: Rng, plan: CrashPlan, op: OpName, st: SamplerState): Crash | null {
+function planCrash(
+  rng: Rng,
+  plan: CrashPlan,
+  op: OpName,
+  st: SamplerState,
+): Crash | Crash[] | null {
   if (st.crashBudget <= 0) return null;
   const reachable = reachableFailpoints(op).filter(
     (f) => !plan.only || plan.only.some((p) => f.startsWith(p)),
@@ -140,10 +162,25 @@ function planCrash(rng: Rng, plan: CrashPlan, op: OpName, st: SamplerState): Cra
   ] as const);
   if (where === "kill" && plan.only === undefined)
     return { kind: "kill-at-write", k: rng.range(1, 24) };
-  return {
+  const first: Crash = {
     kind: "failpoint",
     name: rng.pick(reachable),
     mode,
     skip: rng.chance(0.25) ? rng.range(1, 2) : 0,
   };
+  // Now and then a second point in the same step: an injected error followed by a failure of
+  // the code that handles it (the cleanup after an engine error, the release after a crash).
+  if (mode === "error" && rng.chance(0.3)) {
+    const handlers = reachable.filter((f) => HANDLER_STEPS.some((h) => f.startsWith(h)));
+    if (handlers.length > 0) {
+      const second: Crash = {
+        kind: "failpoint",
+        name: rng.pick(handlers),
+        mode: rng.chance(0.5) ? "error" : "crash",
+        skip: 0,
+      };
+      if (second.name !== first.name) return [first, second];
+    }
+  }
+  return first;
 }
