@@ -156,8 +156,9 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
         ),
       ).toBe(true);
     } else {
-      // A dead run wrote no state at all.
+      // A dead run wrote no state at all; its sidecar is the create intent.
       expect(f.stateText()).toBe(stateBefore);
+      expect(readJson(f, recoverySidecars(f)[0] ?? "").kind).toBe("graph_create");
     }
     expect(recoverySidecars(f)).toHaveLength(1);
     expect(f.has("graphs/knowledge.omni")).toBe(false);
@@ -185,6 +186,7 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
     // The graph exists; the cluster state is byte-identical (no ack).
     expect(f.has("graphs/knowledge.omni")).toBe(true);
     expect(f.stateText()).toBe(stateBefore);
+    if (mode === "crash") expect(await liveSchemaDigest(f)).toBe(f.schemaDigest());
     // The sidecar carries the post-init manifest pin.
     const sidecars = recoverySidecars(f);
     expect(sidecars).toHaveLength(1);
@@ -205,6 +207,7 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
     await convergeWithLiveGraph(f);
     const preDigest = await liveSchemaDigest(f);
     f.useSchemaV2();
+    const stateBefore = f.stateText();
 
     const out = await applyWithFailpoint(f, mode, "cluster_apply.before_schema_apply", {
       actor: "test-actor",
@@ -212,6 +215,8 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
     if (out !== null) {
       expect(out.ok).toBe(false);
       expect(out.actor).toBe("test-actor");
+    } else {
+      expect(f.stateText()).toBe(stateBefore);
     }
     const sidecars = recoverySidecars(f);
     expect(sidecars).toHaveLength(1);
@@ -341,9 +346,19 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
   it("delete_crash_before_removal_reproposes", async () => {
     const f = failpointsFixture();
     const approvalId = await seedApprovedDelete(f);
+    const stateBefore = f.stateText();
 
     const out = await applyWithFailpoint(f, mode, "cluster_apply.before_graph_delete");
-    if (out !== null) expect(out.ok).toBe(false);
+    if (out !== null) {
+      expect(out.ok).toBe(false);
+    } else {
+      // A dead run wrote no state; its sidecar is the delete intent with the approval id.
+      expect(f.stateText()).toBe(stateBefore);
+      expect(readJson(f, recoverySidecars(f)[0] ?? "")).toMatchObject({
+        kind: "graph_delete",
+        approval_id: approvalId,
+      });
+    }
     expect(f.has("graphs/old.omni")).toBe(true);
     expect(recoverySidecars(f)).toHaveLength(1);
     // The approval is untouched (file unconsumed).
