@@ -638,6 +638,8 @@ describe("tests.rs: read-only commands and pending sidecars", () => {
     expect(plan.diagnostics.some(pendingThere), JSON.stringify(plan.diagnostics)).toBe(true);
 
     expect(f.has("__cluster/recoveries")).toBe(false);
+    // Spec §8.2: nothing created in the config dir at all.
+    expect(f.store.keys().filter((k) => !k.startsWith(prefix))).toEqual([]);
   });
 });
 
@@ -808,6 +810,7 @@ describe("tests.rs: storage root", () => {
     expect(f.has(`${prefix}${RESOURCES_DIR}`)).toBe(true);
     expect(f.has(STATE)).toBe(false);
     expect(f.has("graphs")).toBe(false);
+    expect(f.store.keys().filter((k) => !k.startsWith(prefix))).toEqual([]);
     // The serving half (the snapshot's roots follow the storage root) is covered by
     // test/server/snapshot.test.ts.
   });

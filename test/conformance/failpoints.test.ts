@@ -255,8 +255,9 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
       expect(readJson(f, recoverySidecars(f)[0] ?? "").kind).toBe("schema_apply");
       expect(f.has(SCHEMA_APPLY_LOCK_REF)).toBe(true);
       await forceUnlockLeftoverLock(f);
-      // Model necessarily differs from the upstream re-run here: force-unlock is not enough.
-      // The left-over lock branch makes apply_schema_as refuse (spec §4.7 "lock branch already
+      // The assertion necessarily differs from upstream's re-run here (upstream has no crash
+      // variant, and its engine behaves the same): force-unlock alone does not converge. The
+      // dead engine's lock branch makes apply_schema_as refuse (spec §4.7 "lock branch already
       // present", §4.8 "lock branch left by a crash", §8.4 item 2); the sweep retires the
       // ledger-consistent sidecar and the proof deletes the new one, so no sidecar is left.
       const stuck = await f.apply();
@@ -267,7 +268,9 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
       ).toContain("schema apply is already in progress");
       expect(recoverySidecars(f)).toEqual([]);
       expect(await liveSchemaDigest(f)).toBe(preDigest);
-      // The operator removes the crashed apply's lock branch (spec §4.8: "until it is removed").
+      // The operator removes the crashed apply's lock branch (spec §4.8: "until it is
+      // removed"). No engine API deletes the internal ref (branch_delete refuses it), so the
+      // harness removes the ref object, as an operator would by hand.
       await f.store.delete(SCHEMA_APPLY_LOCK_REF);
     }
 
