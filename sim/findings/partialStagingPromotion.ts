@@ -14,7 +14,12 @@ export const partialStagingPromotion: KnownFinding = {
   detail:
     "upstream crates/omnigraph/src/db/schema_state.rs @7fd23c54, recover_schema_state_files: with a SchemaApply sidecar present, complete_staging_rename runs without checking that all three staging files exist",
   matches(v, input) {
-    if (v.oracle !== "serve-liveness" || v.code !== "graph_never_ready") return false;
+    const symptom =
+      (v.oracle === "serve-liveness" && v.code === "graph_never_ready") ||
+      (v.oracle === "crash-contract" &&
+        v.code === "graph_unopenable" &&
+        v.observed.includes("schema evolution is locked down"));
+    if (!symptom) return false;
     return input.events.some(
       (e) =>
         (e.t === "fp" &&

@@ -1,6 +1,7 @@
 import { acknowledgedMeansDurable } from "./acknowledgedMeansDurable.ts";
 import { backfillHealsLegacyLedger } from "./backfillHealsLegacyLedger.ts";
 import { cleanupFailureIsVisible } from "./cleanupFailureIsVisible.ts";
+import { crashContract } from "./crashContract.ts";
 import { expectations } from "./expectations.ts";
 import { makeLedgerConvergesToReality } from "./ledgerConvergesToReality.ts";
 import { ledgerNeverRollsBack } from "./ledgerNeverRollsBack.ts";
@@ -27,6 +28,7 @@ export function allOracles(deps: OracleDeps): readonly Oracle[] {
     acknowledgedMeansDurable,
     backfillHealsLegacyLedger,
     cleanupFailureIsVisible,
+    crashContract,
     expectations,
   ];
 }

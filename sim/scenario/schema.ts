@@ -128,6 +128,8 @@ export const FixtureSchema = z
     policy: z.boolean().default(true),
     /** Import and apply at birth, so life starts from a converged, serving cluster. */
     converged: z.boolean().default(true),
+    /** People loaded into every graph at birth, so oracles can check that data survives. */
+    rows: z.number().int().min(0).max(50).default(0),
     /** Strip metadata from the ledger after birth, as an older Omnigraph would have written it. */
     legacy: z.array(z.enum(["policy-bindings", "embedding-profile"])).default([]),
   })

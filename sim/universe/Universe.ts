@@ -98,6 +98,23 @@ export class Universe {
           .join("; ");
         throw new Error(`fixture did not converge at birth: ${codes}`);
       }
+      if (f.rows > 0) {
+        for (const g of this.desired.graphs) {
+          const rows = Array.from({ length: f.rows }, (_, i) => ({
+            name: `${g.id}-${i}`,
+            age: 20 + i,
+          }));
+          const r = await this.system.seedRows(
+            this.world.spawn(`birth-rows-${g.id}`),
+            ROOT_OF(g.id),
+            rows,
+          );
+          if (!r.ok)
+            throw new Error(
+              `fixture rows did not load into ${g.id}: ${r.diagnostics.map((d) => d.message).join("; ")}`,
+            );
+        }
+      }
       for (const what of f.legacy) await this.stripLegacy(what);
     }
     this.lastObs = await this.observe();
@@ -285,8 +302,17 @@ export class Universe {
     const strict = step.op === "boot" ? (step.strict ?? this.scenario.serve.strict) : false;
     const isEdit =
       step.op.startsWith("edit-") || step.op === "add-graph" || step.op === "remove-graph";
+    const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
     const post = isEdit ? pre : await this.observe();
+    let settled: StepRecord["settled"];
+    if (snapshot !== null && failed(outcome)) {
+      const ids = [...new Set([...Object.keys(pre.graphs), ...Object.keys(post.graphs)])].sort();
+      settled = {
+        pre: await this.system.settle(snapshot, ids, this.defects),
+        post: await this.system.settle(this.store, ids, this.defects),
+      };
+    }
     this.lastObs = post;
     const rec: StepRecord = {
       index,
@@ -299,6 +325,7 @@ export class Universe {
       traceTo: this.world.trace.events.length,
       desired: cloneDesired(this.desired),
       strict,
+      ...(settled !== undefined ? { settled } : {}),
     };
     this.world.trace.push({
       t: "result",
@@ -313,6 +340,13 @@ export class Universe {
   latest(): Observation | null {
     return this.lastObs;
   }
+}
+
+function failed(o: Outcome): boolean {
+  return (
+    o.kind === "died" ||
+    ((o.kind === "apply" || o.kind === "command" || o.kind === "boot") && !o.view.ok)
+  );
 }
 
 export function summarize(o: Outcome): string {

@@ -3,7 +3,8 @@ import { compileSchema, openGraph } from "../../src/engine/index.ts";
 import { bootServer } from "../../src/server/index.ts";
 import type { Process } from "../../src/world/process.ts";
 import { rethrowDeath } from "../../src/world/process.ts";
-import type { BootView, CommandView, Diag, System } from "./system.ts";
+import { World } from "../../src/world/world.ts";
+import type { BootView, CommandView, Diag, Settled, System } from "./system.ts";
 
 function failure(code: string, path: string, e: unknown): CommandView {
   rethrowDeath(e);
@@ -83,6 +84,36 @@ export function modelSystem(): System {
           rows.map((r) => ({ ...r })),
         );
       }),
+    seedRows: (proc, root, rows) =>
+      engineAction(proc, root, async () => {
+        await (await openGraph(proc, root, "read_write")).insert(
+          "Person",
+          rows.map((r) => ({ ...r })),
+        );
+      }),
+    async settle(snapshot, graphIds, defects) {
+      const world = World.simulated("settle", { store: snapshot.clone(), trace: false, defects });
+      const proc = world.spawn("settle");
+      const out: Record<string, Settled> = {};
+      for (const g of graphIds) {
+        const root = `graphs/${g}.omni`;
+        if (!(await snapshot.exists(root))) {
+          out[g] = { kind: "absent" };
+          continue;
+        }
+        try {
+          const graph = await openGraph(proc, root, "read_write");
+          const rows = (await graph.rows("Person"))
+            .map((r) => `${String(r.name)}:${String(r.age ?? "")}`)
+            .sort();
+          out[g] = { kind: "open", schemaDigest: graph.schemaDigest(), rows };
+        } catch (e) {
+          rethrowDeath(e);
+          out[g] = { kind: "unopenable", error: e instanceof Error ? e.message : String(e) };
+        }
+      }
+      return out;
+    },
     openReadWrite: (proc, root) =>
       engineAction(proc, root, async () => void (await openGraph(proc, root, "read_write"))),
   };

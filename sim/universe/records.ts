@@ -1,7 +1,7 @@
 import type { Step } from "../scenario/schema.ts";
 import type { DesiredConfig } from "./desired.ts";
 import type { Observation } from "./observe.ts";
-import type { ApplyView, BootView, CommandView } from "./system.ts";
+import type { ApplyView, BootView, CommandView, Settled } from "./system.ts";
 
 export type Outcome =
   | { readonly kind: "edited" }
@@ -26,6 +26,14 @@ export interface StepRecord {
   readonly desired: DesiredConfig;
   /** Whether the step ran under strict serve mode (boots only). */
   readonly strict: boolean;
+  /**
+   * For a step that had a crash point planned and then died or failed: what every graph
+   * settles to (after engine recovery) before and after the step.
+   */
+  readonly settled?: {
+    readonly pre: Readonly<Record<string, Settled>>;
+    readonly post: Readonly<Record<string, Settled>>;
+  };
 }
 
 export interface LivenessRecord {

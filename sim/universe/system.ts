@@ -1,5 +1,7 @@
 import type { WorkTree } from "../../src/cluster/worktree.ts";
+import type { DefectName } from "../../src/world/defects.ts";
 import type { Process } from "../../src/world/process.ts";
+import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 
 /**
  * The system under test as the universe drives it: one function per operator action. The
@@ -55,6 +57,12 @@ export interface ClusterCtx {
   readonly configDir: string;
 }
 
+/** What a graph settles to once the engine's own recovery has run (a read-write open). */
+export type Settled =
+  | { readonly kind: "absent" }
+  | { readonly kind: "unopenable"; readonly error: string }
+  | { readonly kind: "open"; readonly schemaDigest: string; readonly rows: readonly string[] };
+
 export interface System {
   validate(ctx: ClusterCtx): Promise<CommandView>;
   apply(ctx: ClusterCtx, actor: string | undefined): Promise<ApplyView>;
@@ -77,4 +85,19 @@ export interface System {
     rows: ReadonlyArray<Record<string, unknown>>,
   ): Promise<CommandView>;
   openReadWrite(proc: Process, root: string): Promise<CommandView>;
+  /**
+   * Opens each graph of a snapshot read-write in a scratch world (no failpoints, no trace) and
+   * reports what it settles to: the crash contract's "applied or not applied" test.
+   */
+  settle(
+    snapshot: MemoryStore,
+    graphIds: readonly string[],
+    defects: readonly DefectName[],
+  ): Promise<Record<string, Settled>>;
+  /** Loads rows into a graph at birth. */
+  seedRows(
+    proc: Process,
+    root: string,
+    rows: ReadonlyArray<Record<string, unknown>>,
+  ): Promise<CommandView>;
 }

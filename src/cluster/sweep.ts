@@ -132,6 +132,11 @@ async function sweepGraphCreate(
   if (recorded === live) {
     // Row 2: the crash fell between the state write and the sidecar delete.
     outcome.completedSidecars.push(uri);
+  } else if (
+    live === sidecar.desired_schema_digest &&
+    store.proc.world.hasDefect("sweep-skips-rollforward")
+  ) {
+    outcome.completedSidecars.push(uri);
   } else if (live === sidecar.desired_schema_digest) {
     // Row 4: the create completed on the graph; the ledger follows observable reality.
     rollForwardSchema(state, sidecar.graph_id, live);
@@ -185,6 +190,11 @@ async function sweepSchemaApply(
   const recorded = state.applied_revision.resources.get(schemaAddress(sidecar.graph_id))?.digest;
   if (recorded === live) {
     // Rows S-1/2: the apply never landed, or landed and was recorded: stale intent.
+    outcome.completedSidecars.push(uri);
+  } else if (
+    live === sidecar.desired_schema_digest &&
+    store.proc.world.hasDefect("sweep-skips-rollforward")
+  ) {
     outcome.completedSidecars.push(uri);
   } else if (live === sidecar.desired_schema_digest) {
     // Row 3: the schema apply completed on the graph.

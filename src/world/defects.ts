@@ -12,6 +12,15 @@ export const DEFECTS = {
     "pre-#284 apply: a ledger missing an embedding profile is never backfilled",
   "silent-sidecar-cleanup":
     "review finding on #284: a failed pre-movement sidecar delete is discarded silently",
+  "proof-ignores-version":
+    "the pre-movement proof compares only the schema digest, not the manifest version, so a graph whose manifest moved looks unmoved",
+  "revision-not-bumped": "apply writes a changed ledger without incrementing state_revision",
+  "swallow-state-write-error":
+    "apply treats a failed state write as written and retires its sidecars",
+  "sweep-skips-rollforward":
+    "the sweep retires a completed schema-apply or create sidecar without rolling the ledger forward",
+  "restore-wrong-version":
+    "engine roll-back restores a table to its first version instead of the manifest's pin",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

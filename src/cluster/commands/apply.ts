@@ -248,11 +248,12 @@ async function applyInner(ctx: ClusterContext, actor: string | null): Promise<Ap
     let stateWritten = false;
     let writeFailed = false;
     if (stateFingerprint(next) !== before) {
-      next.state_revision += 1;
+      if (!ctx.proc.world.hasDefect("revision-not-bumped")) next.state_revision += 1;
       // An injected error here is a failed write; a callback may race a concurrent writer.
       const injected = await maybeFail(ctx.proc, "cluster_apply.before_state_write");
       const failure = injected ?? (await store.writeState(next, run.expectedCas, obs));
-      if (failure === null) stateWritten = true;
+      if (failure === null || ctx.proc.world.hasDefect("swallow-state-write-error"))
+        stateWritten = true;
       else {
         diagnostics.push(failure);
         writeFailed = true;
@@ -452,7 +453,8 @@ async function liveSchemaMatchesRecordedDigest(
   const opened = await engineOpen(run.ctx.proc, run.store.graphKey(graphId), "read_only");
   if (!opened.ok) return false;
   const version = await mainVersionOf(opened.value);
-  if (version === null || version !== observed) return false;
+  if (version === null) return false;
+  if (version !== observed && !run.ctx.proc.world.hasDefect("proof-ignores-version")) return false;
   return sha256Hex(opened.value.schemaSource()) === recorded;
 }
 

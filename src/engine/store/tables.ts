@@ -95,7 +95,8 @@ export async function restoreTable(
   target: number,
 ): Promise<number> {
   const head = await tableHead(storage, tablePath);
-  const rows = await readTableRows(storage, tablePath, tableKey, target);
+  const wrong = storage.proc.world.hasDefect("restore-wrong-version");
+  const rows = await readTableRows(storage, tablePath, tableKey, wrong ? 1 : target);
   await writeTableVersion(
     storage,
     "engine.recovery.table_restore",

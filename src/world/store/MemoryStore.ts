@@ -93,6 +93,14 @@ export class MemoryStore implements ObjectStore {
     this.objects.set(to, { text: e.text, token: this.mint() });
   }
 
+  /** An independent copy (objects and etag counter): a snapshot a harness can open and poke. */
+  clone(): MemoryStore {
+    const c = new MemoryStore();
+    for (const [k, e] of this.objects) c.objects.set(k, { ...e });
+    c.nextEtag = this.nextEtag;
+    return c;
+  }
+
   /** Every object, sorted by key: for snapshots, hashing and oracles. */
   dump(): Array<[string, string]> {
     return [...this.objects.entries()]
