@@ -19,6 +19,7 @@ const OPTIONS = {
   shard: { type: "string" },
   workers: { type: "string" },
   pin: { type: "string" },
+  shrink: { type: "string" },
   "check-determinism": { type: "boolean" },
   trace: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -53,6 +54,7 @@ export const ArgsSchema = z.object({
   shard: z.string().optional(),
   workers: intText("workers", 1).optional(),
   pin: z.string().optional(),
+  shrink: intText("shrink", 0).optional(),
   checkDeterminism: z.boolean().default(false),
   trace: z.boolean().default(false),
 });
@@ -87,6 +89,7 @@ export function parseCliArgs(argv: readonly string[]): Args {
     shard: values.shard,
     workers: values.workers,
     pin: values.pin,
+    shrink: values.shrink,
     checkDeterminism: values["check-determinism"] ?? false,
     trace: values.trace ?? false,
   });
@@ -121,6 +124,7 @@ run options:
   --shard K/N         only this shard's share of the seed range (for CI matrices)
   --defect NAME       switch the model to a known-bad variant (repeatable): ${DEFECT_NAMES.join(", ")}
   --time-limit S      stop starting universes after S seconds
+  --shrink N          shrink up to N failures (one per oracle and code) into failures/*.yaml (default 3; 0 = off)
   --workers N         run universes on N worker threads (same report for any N)
   --check-determinism run every universe twice and compare trace hashes
   --json FILE         write the JSON report;  --junit FILE  write a JUnit report

@@ -12,12 +12,15 @@ import { toJunit } from "../reporters/junit.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { findScenario, shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { shrinkFailures } from "../shrink/shrinkFailures.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
 import { InputError } from "./InputError.ts";
 
 export const DEFAULT_SEEDS = 50;
+/** Failing universes shrunk automatically after a run (one per distinct oracle and code). */
+export const DEFAULT_SHRINK = 3;
 
 interface Io {
   readonly out: (line: string) => void;
@@ -64,6 +67,19 @@ async function runCommand(args: Args, io: Io): Promise<number> {
     defects: args.defects,
     ...(args.timeLimit !== undefined ? { timeLimitMs: args.timeLimit * 1000 } : {}),
   });
+  if ((args.shrink ?? DEFAULT_SHRINK) > 0 && report.summary.failed > 0) {
+    for (const f of await shrinkFailures(
+      report,
+      scenarios,
+      "failures",
+      args.shrink ?? DEFAULT_SHRINK,
+    )) {
+      io.out(
+        `shrunk ${f.scenario} seed ${f.seed} [${f.oracle}] ${f.code}: ${f.before} steps -> ${f.after} in ${f.runs} runs (${(f.ms / 1000).toFixed(1)} s)`,
+      );
+      io.out(`  pnpm sim replay --file ${f.file} --seed ${f.seed}`);
+    }
+  }
   if (args.json !== undefined) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
   if (args.junit !== undefined) writeOut(args.junit, toJunit(report));
   return report.summary.failed + report.summary.crashed > 0 ? 1 : 0;

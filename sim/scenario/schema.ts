@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isFailpointName } from "../../src/catalog/failpoints.ts";
+import { isDefectName } from "../../src/world/defects.ts";
 
 /**
  * Scenario files: what a universe is made of. Two kinds share one step vocabulary:
@@ -146,7 +147,8 @@ export const ScriptedScenarioSchema = z
       .object({ strict: z.boolean().default(false) })
       .strict()
       .default({ strict: false }),
-    defects: z.array(z.string()).default([]),
+    /** Planted defects this case runs with (a shrunk failure of a defect fleet carries its defect). */
+    defects: z.array(z.string().refine(isDefectName, { message: "unknown defect" })).default([]),
     steps: z.array(StepSchema).min(1),
     /** Run the liveness phase (heal, remedy, boot) after the steps. */
     liveness: z.boolean().default(true),

@@ -1,3 +1,4 @@
+import type { DefectName } from "../../src/world/defects.ts";
 import { NoFaults } from "../../src/world/faults.ts";
 import { formatEvent } from "../../src/world/trace.ts";
 import { describePlan, drawFaultPlan, HOSTILE_FAULTS, isHostile } from "../faults/FaultPlan.ts";
@@ -72,7 +73,13 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
  * defects): the seed fans out through the world's seed tree (workload, crash, ids, rows, ...).
  */
 export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<UniverseOutcome> {
-  const u = new Universe(job.scenario, job.seed, job.defects, opts.system, { trace: true });
+  const defects = [
+    ...new Set([
+      ...job.defects,
+      ...(job.scenario.kind === "scripted" ? (job.scenario.defects as DefectName[]) : []),
+    ]),
+  ].sort();
+  const u = new Universe(job.scenario, job.seed, defects, opts.system, { trace: true });
   let error: string | undefined;
   let faulty: FaultyStore | null = null;
   try {
@@ -134,7 +141,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   const result: UniverseResult = {
     scenario: job.scenario.name,
     seed: job.seed,
-    defects: [...job.defects].sort(),
+    defects,
     verdict: error !== undefined ? "crash" : violations.length > 0 ? "fail" : "pass",
     violations,
     known,

@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import type { DefectName } from "../../src/world/defects.ts";
+import { wallMs } from "../../src/world/real/wall.ts";
+import { KNOWN_FINDINGS } from "../findings/index.ts";
+import { allOracles } from "../oracles/index.ts";
+import type { UniverseJob } from "../orchestrator/jobs.ts";
+import type { Report } from "../report/schema.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { runUniverse } from "../universe/run.ts";
+import { asScripted, shrink } from "./shrink.ts";
+
+export interface ShrunkFailure {
+  readonly file: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly oracle: string;
+  readonly code: string;
+  readonly before: number;
+  readonly after: number;
+  readonly runs: number;
+  readonly ms: number;
+}
+
+/**
+ * Shrinks up to `max` failing universes of a report (one per distinct oracle and code) into
+ * minimal scripted scenario files under `dir`. Universes with storage faults are skipped: their
+ * fault weather is drawn per call and does not survive a change of steps.
+ */
+export async function shrinkFailures(
+  report: Report,
+  scenarios: readonly Scenario[],
+  dir: string,
+  max: number,
+): Promise<ShrunkFailure[]> {
+  const system = modelSystem();
+  const oracles = allOracles({ sameSchema });
+  const seen = new Set<string>();
+  const out: ShrunkFailure[] = [];
+  for (const u of report.universes) {
+    if (out.length >= max) break;
+    const v = u.violations[0];
+    if (u.verdict !== "fail" || v === undefined || u.faultPlan !== undefined) continue;
+    const key = `${v.oracle}/${v.code}`;
+    if (seen.has(key)) continue;
+    const scenario = scenarios.find((s) => s.name === u.scenario);
+    if (!scenario) continue;
+    seen.add(key);
+    const t0 = wallMs();
+    const defects = u.defects as DefectName[];
+    const original = await runUniverse(
+      { scenario, seed: u.seed, defects },
+      { system, oracles, findings: KNOWN_FINDINGS },
+    );
+    const note = `shrunk from ${scenario.name} seed ${u.seed}${defects.length ? ` with ${defects.join(", ")}` : ""}: ${v.oracle} ${v.code}`;
+    const initial = asScripted(scenario, original.result.steps, defects, note);
+    const run = async (s: typeof initial) => {
+      const job: UniverseJob = { scenario: s, seed: u.seed, defects };
+      return (await runUniverse(job, { system, oracles, findings: KNOWN_FINDINGS })).result;
+    };
+    const r = await shrink(initial, v, run);
+    const file = join(dir, `${v.oracle}--${v.code}--${scenario.name}-${u.seed}.yaml`);
+    mkdirSync(dir, { recursive: true });
+    const header = `# ${note}\n# ${r.before} steps shrunk to ${r.after} in ${r.runs} runs.\n# replay: pnpm sim replay --file ${file} --seed ${u.seed}\n`;
+    writeFileSync(
+      file,
+      header +
+        stringify({
+          ...r.scenario,
+          description: `${note} (${r.before} steps shrunk to ${r.after})`,
+        }),
+    );
+    out.push({
+      file,
+      scenario: scenario.name,
+      seed: u.seed,
+      oracle: v.oracle,
+      code: v.code,
+      before: r.before,
+      after: r.after,
+      runs: r.runs,
+      ms: Math.round(wallMs() - t0),
+    });
+  }
+  return out;
+}
