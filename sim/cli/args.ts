@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { isFailpointName } from "../../src/catalog/failpoints.ts";
 import { DEFECT_NAMES, type DefectName, isDefectName } from "../../src/world/defects.ts";
 import { InputError } from "./InputError.ts";
 
-export const COMMANDS = ["run", "replay", "catalog", "help"] as const;
+export const COMMANDS = ["run", "replay", "enumerate", "catalog", "help"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -20,6 +21,9 @@ const OPTIONS = {
   workers: { type: "string" },
   pin: { type: "string" },
   shrink: { type: "string" },
+  double: { type: "string" },
+  "kill-at": { type: "string" },
+  "life-failpoint": { type: "string" },
   "check-determinism": { type: "boolean" },
   trace: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -55,6 +59,20 @@ export const ArgsSchema = z.object({
   workers: intText("workers", 1).optional(),
   pin: z.string().optional(),
   shrink: intText("shrink", 0).optional(),
+  double: intText("double", 0).optional(),
+  killAt: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, "--kill-at expects write numbers separated by commas")
+    .transform((t) => t.split(",").map(Number))
+    .optional(),
+  lifeFailpoint: z
+    .string()
+    .regex(/^[a-z0-9_.]+:(crash|error)$/, "--life-failpoint expects NAME:crash or NAME:error")
+    .refine(
+      (t) => isFailpointName(t.slice(0, t.lastIndexOf(":"))),
+      "--life-failpoint names an unknown failpoint",
+    )
+    .optional(),
   checkDeterminism: z.boolean().default(false),
   trace: z.boolean().default(false),
 });
@@ -90,6 +108,9 @@ export function parseCliArgs(argv: readonly string[]): Args {
     workers: values.workers,
     pin: values.pin,
     shrink: values.shrink,
+    double: values.double,
+    killAt: values["kill-at"],
+    lifeFailpoint: values["life-failpoint"],
     checkDeterminism: values["check-determinism"] ?? false,
     trace: values.trace ?? false,
   });
@@ -114,6 +135,10 @@ usage:
   pnpm sim [run] [options]          run a fleet of universes (default: every shipped scenario)
   pnpm sim replay --scenario NAME --seed N [--defect D] [--pin P] [--trace]
   pnpm sim replay --file case.yaml --seed N [--trace]
+  pnpm sim enumerate --scenario NAME --seed N [--double J]
+                                    kill the universe at every durable write, fail it at every
+                                    failpoint it reaches (both modes), and (J > 0) kill it again
+                                    in the J writes after each first death; judge every case
   pnpm sim catalog                  print the failpoint catalog
 
 run options:
@@ -129,6 +154,8 @@ run options:
   --check-determinism run every universe twice and compare trace hashes
   --json FILE         write the JSON report;  --junit FILE  write a JUnit report
   --trace             print the full trace of a replayed universe
+  --kill-at K[,K2]    replay with world-wide kills at these life-phase writes (from enumerate)
+  --life-failpoint F:M  replay with failpoint F armed for the life phase in mode M (from enumerate)
 
 exit codes: 0 no violation, 1 violations found, 2 bad input
 (do not put -- before the options: pnpm passes it on)`;

@@ -1,5 +1,10 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { stringify } from "yaml";
+import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import { ALL_FAILPOINTS, NAMED_FAILPOINTS, STEP_LABELS } from "../../src/catalog/failpoints.ts";
+import { wallMs } from "../../src/world/real/wall.ts";
+import { enumerate } from "../enumerate/enumerate.ts";
+import { formatEnumeration } from "../enumerate/format.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { runFleet, toRecord } from "../orchestrator/fleet.ts";
@@ -15,6 +20,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { shrinkFailures } from "../shrink/shrinkFailures.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
+import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
 import { InputError } from "./InputError.ts";
 
@@ -101,7 +107,13 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
       `refusing to replay: the line was printed for ${args.pin}, but this checkout is ${pin} (the harness version or the scenario definition changed since; re-run the fleet to get a current line)`,
     );
   }
-  const job: UniverseJob = { scenario, seed: args.seed, defects: args.defects };
+  const life = lifeCrashOf(args);
+  const job: UniverseJob = {
+    scenario,
+    seed: args.seed,
+    defects: args.defects,
+    ...(life ? { life } : {}),
+  };
   const { result, trace } = await runUniverse(job, {
     system: modelSystem(),
     oracles: allOracles({ sameSchema }),
@@ -124,6 +136,47 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
   return 1;
 }
 
+function lifeCrashOf(args: Args): LifeCrash | undefined {
+  if (args.killAt === undefined && args.lifeFailpoint === undefined) return undefined;
+  const fp = args.lifeFailpoint;
+  const at = fp?.lastIndexOf(":") ?? -1;
+  return {
+    ...(args.killAt ? { killAt: args.killAt } : {}),
+    ...(fp
+      ? {
+          failpoint: {
+            name: fp.slice(0, at) as FailpointName,
+            mode: fp.slice(at + 1) as "crash" | "error",
+          },
+        }
+      : {}),
+  };
+}
+
+async function enumerateCommand(args: Args, io: Io): Promise<number> {
+  if (args.seed === undefined) throw new InputError("bad_arguments", "enumerate needs --seed N");
+  const scenarios = selectScenarios(args);
+  if (scenarios.length !== 1)
+    throw new InputError(
+      "bad_arguments",
+      "enumerate needs exactly one --scenario NAME or --file PATH",
+    );
+  const scenario = scenarios[0] as Scenario;
+  const t0 = wallMs();
+  const e = await enumerate(scenario, args.seed, {
+    system: modelSystem(),
+    oracles: allOracles({ sameSchema }),
+    findings: KNOWN_FINDINGS,
+    defects: args.defects,
+    double: args.double ?? 0,
+  });
+  const file = `failures/enumerate-${scenario.name}-${args.seed}.yaml`;
+  mkdirSync("failures", { recursive: true });
+  writeOut(file, `# ${e.base.description}\n${stringify(e.base)}`);
+  for (const line of formatEnumeration(e, file, wallMs() - t0)) io.out(line);
+  return e.cases.some((c) => c.verdict !== "pass") ? 1 : 0;
+}
+
 function catalogCommand(io: Io): number {
   io.out(`# ${NAMED_FAILPOINTS.length} named failpoints (upstream names)`);
   for (const n of NAMED_FAILPOINTS) io.out(n);
@@ -144,6 +197,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return catalogCommand(io);
       case "replay":
         return await replayCommand(args, io);
+      case "enumerate":
+        return await enumerateCommand(args, io);
       case "run":
         return await runCommand(args, io);
     }

@@ -20,12 +20,14 @@ export const partialStagingPromotion: KnownFinding = {
         v.code === "graph_unopenable" &&
         v.observed.includes("schema evolution is locked down"));
     if (!symptom) return false;
+    // Between the first and the last of the three staging writes: after the pg (or ir) write
+    // landed and before the state write did.
+    const between =
+      /^engine\.schema_apply\.staging_write_(pg\.after|ir\.(before|after)|state\.before)$/;
     return input.events.some(
       (e) =>
-        (e.t === "fp" &&
-          /^engine\.schema_apply\.staging_write_(ir|state)\.before$/.test(e.name) &&
-          e.action !== "probe") ||
-        (e.t === "death" && /engine\.schema_apply\.staging_write_(ir|state)/.test(e.cause)) ||
+        (e.t === "fp" && between.test(e.name) && e.action !== "probe") ||
+        (e.t === "death" && /engine\.schema_apply\.staging_write_(ir|state) /.test(e.cause)) ||
         (e.t === "fault" &&
           /\.staging$/.test(e.key) &&
           e.kind !== "latency" &&

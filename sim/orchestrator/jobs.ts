@@ -1,11 +1,14 @@
 import type { DefectName } from "../../src/world/defects.ts";
 import { InputError } from "../cli/InputError.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { LifeCrash } from "../universe/Universe.ts";
 
 export interface UniverseJob {
   readonly scenario: Scenario;
   readonly seed: number;
   readonly defects: readonly DefectName[];
+  /** A crash plan over the whole life phase (crash-state enumeration and its replays). */
+  readonly life?: LifeCrash;
 }
 
 export interface Shard {

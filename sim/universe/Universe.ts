@@ -1,4 +1,5 @@
 import { Volume } from "memfs";
+import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import { type FsReadLike, fsWorkTree, type WorkTree } from "../../src/cluster/worktree.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { prettyJsonLine, tryParseJson } from "../../src/util/json.ts";
@@ -18,6 +19,12 @@ export const CONFIG_DIR = "/cluster";
 export const SIM_ENV: Readonly<Record<string, string>> = {
   OMNIGRAPH_SERVER_BEARER_TOKENS_JSON: '{"act-reader":"token-reader"}',
 };
+
+/** A crash plan over a whole life phase, for crash-state enumeration. */
+export interface LifeCrash {
+  readonly killAt?: readonly number[];
+  readonly failpoint?: { readonly name: FailpointName; readonly mode: "crash" | "error" };
+}
 
 export interface UniverseOptions {
   readonly trace: boolean;
@@ -47,6 +54,7 @@ export class Universe {
   readonly sourcesByDigest = new Map<string, string>();
   private lastObs: Observation | null = null;
   faultPlan: FaultPlan | null = null;
+  private readonly stepArmed: FailpointName[] = [];
 
   constructor(
     readonly scenario: Scenario,
@@ -164,13 +172,33 @@ export class Universe {
           c.name,
           c.skip > 0 ? `${c.skip}*off->${fire}->off` : `${fire}->off`,
         );
+        this.stepArmed.push(c.name);
       }
     }
   }
 
+  /** Disarms what the step armed; a universe-wide crash plan (enumeration) stays armed. */
   private disarm(): void {
-    this.world.failpoints.clearAll();
+    for (const name of this.stepArmed) this.world.failpoints.clear(name);
+    this.stepArmed.length = 0;
     this.world.setWriteTrigger({ mode: "off" });
+  }
+
+  /**
+   * Arms a crash plan for the whole life phase (crash-state enumeration): kills at the k-th
+   * durable write counted from the start of life, and/or one failpoint at its first hit.
+   */
+  armLife(plan: LifeCrash): void {
+    const base = this.world.totalWrites;
+    this.world.killAtTotal = (plan.killAt ?? []).map((k) => base + k);
+    if (plan.failpoint)
+      this.world.failpoints.set(plan.failpoint.name, `1*${plan.failpoint.mode}->off`);
+  }
+
+  /** Ends the life phase's crash plan (the liveness phase is fault-free). */
+  disarmLife(): void {
+    this.world.killAtTotal = [];
+    this.world.failpoints.clearAll();
   }
 
   private edit(step: Step): Outcome {

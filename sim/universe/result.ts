@@ -36,6 +36,10 @@ export interface UniverseResult {
   /** The steps that actually ran, as a scripted scenario would list them. */
   readonly steps: readonly Step[];
   readonly deaths: number;
+  /** Durable writes attempted during the life phase (W, for crash-state enumeration). */
+  readonly lifeWrites: number;
+  /** Failpoints reached during the life phase, sorted. */
+  readonly lifeReached: readonly string[];
   readonly storeCalls: number;
   /** The storage weather drawn for this universe, when its scenario has faults. */
   readonly faultPlan?: string;

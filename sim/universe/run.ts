@@ -82,10 +82,16 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   const u = new Universe(job.scenario, job.seed, defects, opts.system, { trace: true });
   let error: string | undefined;
   let faulty: FaultyStore | null = null;
+  let lifeStart = { writes: 0, reached: new Map<string, number>() };
+  let lifeEnd = lifeStart;
   try {
     await u.birth();
+    lifeStart = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
+    if (job.life) u.armLife(job.life);
     if (job.scenario.kind === "generative") faulty = await live(u, job.scenario);
     else for (const s of job.scenario.steps) await u.run(s);
+    lifeEnd = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
+    u.disarmLife();
     if (job.scenario.liveness) u.liveness = await livenessPhase(u);
   } catch (e) {
     error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -150,6 +156,11 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     reached: [...u.world.failpoints.reached.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     steps: u.records.filter((r) => r.phase === "life").map((r) => r.step),
     deaths: events.filter((e) => e.t === "death").length,
+    lifeWrites: lifeEnd.writes - lifeStart.writes,
+    lifeReached: [...lifeEnd.reached.entries()]
+      .filter(([name, n]) => n > (lifeStart.reached.get(name) ?? 0))
+      .map(([name]) => name)
+      .sort(),
     storeCalls,
     ...(u.faultPlan !== null ? { faultPlan: describePlan(u.faultPlan), excused } : {}),
     ...(error !== undefined ? { error } : {}),

@@ -49,6 +49,14 @@ export class World {
   writeTrigger: WriteTrigger = { mode: "off" };
   /** Durable writes attempted since the trigger was last set. */
   writes = 0;
+  /** Durable writes attempted in the world's whole life (every process). */
+  totalWrites = 0;
+  /**
+   * World-wide kill points, by position in `totalWrites`: whoever makes that write dies before
+   * it lands. Independent of `writeTrigger`, so crash-state enumeration can place deaths
+   * across steps (including the recovery after an earlier death).
+   */
+  killAtTotal: readonly number[] = [];
   private readonly procs: Process[] = [];
 
   constructor(parts: WorldParts) {
@@ -109,6 +117,10 @@ export class World {
 
   /** Called by every process before each durable write; may kill the writer. */
   noteDurableWrite(proc: Process, step: StepLabel, key: string): void {
+    this.totalWrites++;
+    if (this.killAtTotal.length > 0 && this.killAtTotal.includes(this.totalWrites)) {
+      proc.die(`killed at durable write #${this.totalWrites} of the world (${step} ${key})`);
+    }
     const t = this.writeTrigger;
     if (t.mode === "off") return;
     if (t.mode === "kill" && t.only !== undefined && !t.only(proc)) return;
