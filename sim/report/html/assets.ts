@@ -32,7 +32,7 @@ dl.facts dt{color:var(--mut)}dl.facts dd{margin:0}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .pill.fail{background:var(--bad)}.pill.crash{background:#7a1c99}.pill.pass{background:var(--ok)}
 table.failures td.replay{max-width:640px}
-.replay code{display:block;white-space:pre-wrap;word-break:break-all;background:var(--pan);border:1px solid var(--line);border-radius:4px;padding:3px 6px}
+.replay code{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--pan);border:1px solid var(--line);border-radius:4px;padding:3px 6px}
 .replay{display:flex;gap:6px;align-items:flex-start}
 button.copy,button.tog{font:12px system-ui,sans-serif;border:1px solid var(--line);background:#fff;border-radius:4px;padding:2px 8px;cursor:pointer}
 button.copy:hover,button.tog:hover{border-color:var(--acc);color:var(--acc)}
@@ -48,6 +48,8 @@ svg.minimap rect.mb.birth{fill:#dfe5ec}svg.minimap rect.mb.liveness{fill:#cbe7d3
 svg.minimap rect.mb.judgment{fill:#f3c2c0}svg.minimap rect.mb:hover{fill:var(--acc)}
 svg.minimap line.tk{stroke-width:2px;vector-effect:non-scaling-stroke}
 svg.minimap line.death{stroke:var(--bad)}svg.minimap line.fp{stroke:var(--fp)}svg.minimap line.fault{stroke:var(--fault)}
+details.more summary{display:inline;cursor:pointer;color:var(--acc);font-size:12px}
+details.more ul{margin:4px 0;padding-left:16px;font-size:12px}
 ol.bands{list-style:none;margin:0;padding:0}
 li.band{border-top:1px solid var(--line)}
 li.band:target{outline:2px solid var(--acc);outline-offset:-2px}
@@ -56,15 +58,16 @@ li.band.died{box-shadow:inset 4px 0 0 var(--bad)}
 li.band.liveness{background:#f4fbf6}
 li.band.liveness.flagged{background:#fdf3ee}
 li.band.judgment{background:#fff5f4}
-summary{display:grid;grid-template-columns:minmax(260px,330px) 1fr;gap:10px;padding:4px 6px;cursor:pointer;list-style:none}
-summary::-webkit-details-marker{display:none}
+li.band > details > summary{display:grid;grid-template-columns:minmax(300px,420px) 1fr;gap:10px;padding:4px 6px;cursor:pointer;list-style:none}
+li.band > details > summary::-webkit-details-marker{display:none}
 .bl{display:flex;flex-direction:column;gap:1px;min-width:0}
-.bl .bt{font-weight:700;font-size:13px}
+.bl .l1{display:flex;gap:6px;align-items:baseline;min-width:0;white-space:nowrap}
+.bl .bt{font-weight:700;font-size:13px;flex:none}
 .bl .bt::before{content:"▸ ";color:var(--mut)}
 details[open] > summary .bt::before{content:"▾ "}
-.bl .bd,.bl .bo,.bl .bc{color:var(--mut);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.bl .bo{color:var(--fg)}
-.phase{display:inline-block;width:max-content;font-size:11px;color:#23704a;border:1px solid #9fd3b2;border-radius:8px;padding:0 6px}
+.bl .bo{overflow:hidden;text-overflow:ellipsis;min-width:0}
+.bl .l2{color:var(--mut);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.phase{flex:none;display:inline-block;width:max-content;font-size:11px;color:#23704a;border:1px solid #9fd3b2;border-radius:8px;padding:0 6px}
 .badge{display:inline-block;width:max-content;max-width:100%;font-size:11px;color:#fff;background:var(--bad);border-radius:3px;padding:0 5px;margin-top:1px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .badge.known{background:#8a94a3}
 .strip{display:flex;flex-wrap:wrap;gap:2px 3px;align-items:center;align-content:flex-start;min-width:0}
@@ -94,7 +97,7 @@ ol.log li.rd{color:var(--mut)}ol.log li.wr{color:var(--wr)}ol.log li.cw{color:va
 ol.log li.death,ol.log li.verdict{color:var(--bad);font-weight:700}ol.log li.fp{color:#8a6500;font-weight:700}
 ol.log li.fault{color:var(--fault);font-weight:700}ol.log li.op,ol.log li.result{font-weight:700}
 table.violations td{font-size:13px}
-table.violations td.obs{max-width:640px;word-break:break-word}
+table.violations td.obs{max-width:640px;overflow-wrap:anywhere}
 .heat td.c{text-align:right;font-variant-numeric:tabular-nums;min-width:74px}
 .heat td.z{background:#fde2e0;color:var(--bad);font-weight:700}
 .heat td.h1{background:#e6f0fb}.heat td.h2{background:#c7dcf5}.heat td.h3{background:#9fc2ee}.heat td.h4{background:#6ea3e3}.heat td.h5{background:#3f83d6;color:#fff}
@@ -107,34 +110,48 @@ footer{color:var(--mut);font-size:12px;margin-top:30px}
 
 /** Copy buttons, expand/collapse all, and opening the band a link points at. */
 export const SCRIPT = `
-(function(){
-  function copyText(btn, text){
-    function done(){ btn.textContent = "copied"; }
-    function fallback(){
-      var ta = document.createElement("textarea");
-      ta.value = text; document.body.appendChild(ta); ta.select();
-      try { document.execCommand("copy"); done(); } catch (e) { btn.textContent = "select + copy"; }
+(() => {
+  const copyText = (btn, text) => {
+    const done = () => {
+      btn.textContent = "copied";
+    };
+    const fallback = () => {
+      const ta = document.createElement("textarea");
+      ta.value = text;
+      document.body.appendChild(ta);
+      ta.select();
+      try {
+        document.execCommand("copy");
+        done();
+      } catch {
+        btn.textContent = "select + copy";
+      }
       document.body.removeChild(ta);
-    }
-    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, fallback);
+    };
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).then(done, fallback);
     else fallback();
-  }
-  function openTarget(){
-    var id = decodeURIComponent(location.hash.slice(1));
-    var el = id && document.getElementById(id);
-    if (el && el.classList.contains("band")) { var d = el.querySelector("details"); if (d) d.open = true; }
-  }
-  document.addEventListener("click", function(ev){
-    var t = ev.target;
+  };
+  const openTarget = () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const el = id ? document.getElementById(id) : null;
+    const d = el?.classList.contains("band") ? el.querySelector("details") : null;
+    if (d) d.open = true;
+  };
+  document.addEventListener("click", (ev) => {
+    const t = ev.target;
     if (!(t instanceof Element)) return;
-    var c = t.closest("button.copy");
-    if (c) { var code = c.parentNode.querySelector("code"); if (code) copyText(c, code.textContent); return; }
-    var g = t.closest("button.tog");
-    if (g) {
-      var sec = g.closest("section"); var open = g.getAttribute("data-open") !== "1";
-      sec.querySelectorAll("li.band > details").forEach(function(d){ d.open = open; });
-      g.setAttribute("data-open", open ? "1" : "0"); g.textContent = open ? "collapse all" : "expand all";
+    const c = t.closest("button.copy");
+    const code = c?.parentNode.querySelector("code");
+    if (c && code) {
+      copyText(c, code.textContent);
+      return;
     }
+    const g = t.closest("button.tog");
+    if (!g) return;
+    const open = g.getAttribute("data-open") !== "1";
+    for (const d of g.closest("section").querySelectorAll("li.band > details")) d.open = open;
+    g.setAttribute("data-open", open ? "1" : "0");
+    g.textContent = open ? "collapse all" : "expand all";
   });
   window.addEventListener("hashchange", openTarget);
   openTarget();

@@ -205,14 +205,18 @@ interface Badge {
   readonly known: boolean;
 }
 
+/** The band a violation's step points at: its operation, or for -1 the liveness phase. */
+export function bandOfStep(bands: readonly Band[], step: number): number {
+  if (step < 0) {
+    const firstLiveness = bands.findIndex((b) => b.kind === "liveness");
+    return firstLiveness >= 0 ? firstLiveness : bands.findIndex((b) => b.kind === "judgment");
+  }
+  return bands.findIndex((b) => b.step === step && (b.kind === "life" || b.kind === "liveness"));
+}
+
 function badgesFor(rec: UniverseRecord, bands: readonly Band[]): Map<number, Badge[]> {
   const out = new Map<number, Badge[]>();
-  const firstLiveness = bands.findIndex((b) => b.kind === "liveness");
-  const judgment = bands.findIndex((b) => b.kind === "judgment");
-  const at = (step: number): number => {
-    if (step < 0) return firstLiveness >= 0 ? firstLiveness : judgment;
-    return bands.findIndex((b) => b.step === step && (b.kind === "life" || b.kind === "liveness"));
-  };
+  const at = (step: number): number => bandOfStep(bands, step);
   const add = (step: number, badge: Badge) => {
     const b = at(step);
     if (b < 0) return;
@@ -225,6 +229,13 @@ function badgesFor(rec: UniverseRecord, bands: readonly Band[]): Map<number, Bad
   return out;
 }
 
+/** Anchors: `<id>-birth`, `<id>-s<step>` for operation bands, `<id>-verdicts`. */
+export function bandId(id: string, b: Band): string {
+  if (b.kind === "birth") return `${id}-birth`;
+  if (b.kind === "judgment") return `${id}-verdicts`;
+  return `${id}-s${b.step}`;
+}
+
 const MINIMAP_WIDTH = 1000;
 
 /** An SVG overview of the whole trace: bands to scale, with deaths, failpoints and faults. */
@@ -234,7 +245,7 @@ function minimap(id: string, events: readonly TraceEvent[], bands: readonly Band
   const rects = bands.map((b, k) => {
     const w = Math.max(((b.to - b.from) / n) * MINIMAP_WIDTH, 0.5).toFixed(2);
     const label = `${b.title}${b.outcome ? ` → ${b.outcome}` : ""} (events ${b.from}..${b.to - 1})`;
-    return html`<a href="#${id}-b${k}"><rect class="mb ${b.kind}${k % 2 ? " odd" : ""}" x="${x(b.from)}" y="4" width="${w}" height="20"><title>${label}</title></rect></a>`;
+    return html`<a href="#${bandId(id, b)}"><rect class="mb ${b.kind}${k % 2 ? " odd" : ""}" x="${x(b.from)}" y="4" width="${w}" height="20"><title>${label}</title></rect></a>`;
   });
   const ticks: Html[] = [];
   for (let i = 0; i < events.length; i++) {
@@ -254,17 +265,18 @@ export function renderTimeline(
   id: string,
   rec: UniverseRecord,
   events: readonly TraceEvent[],
+  bands: readonly Band[] = bandsOf(events, rec.steps),
 ): Html {
-  const bands = bandsOf(events, rec.steps);
   const badges = badgesFor(rec, bands);
   const items = bands.map((b, k) => {
     const bad = badges.get(k) ?? [];
     const badgeHtml = bad.map(
-      (x) => html`<span class="badge${x.known ? " known" : ""}">${x.text}</span>`,
+      (x) => html`<span class="badge${x.known ? " known" : ""}" title="${x.text}">${x.text}</span>`,
     );
     const phase = b.kind === "liveness" ? html`<span class="phase">liveness</span>` : "";
-    return html`<li class="band ${b.kind}${bad.some((x) => !x.known) ? " flagged" : ""}${b.deaths ? " died" : ""}" id="${id}-b${k}" data-from="${b.from}" data-to="${b.to}">
-<details><summary><span class="bl"><span class="bt">${b.title}</span>${phase}${b.detail ? html`<span class="bd" title="${b.detail}">${clip(b.detail, 70)}</span>` : ""}${b.outcome ? html`<span class="bo" title="${b.outcome}">→ ${clip(b.outcome, 90)}</span>` : ""}<span class="bc">${counts(b)}</span>${badgeHtml}</span><span class="strip">${strip(events, b)}</span></summary>
+    const second = [clip(b.detail, 70), counts(b)].filter((x) => x !== "").join(" · ");
+    return html`<li class="band ${b.kind}${bad.some((x) => !x.known) ? " flagged" : ""}${b.deaths ? " died" : ""}" id="${bandId(id, b)}" data-from="${b.from}" data-to="${b.to}">
+<details><summary><span class="bl"><span class="l1"><span class="bt">${b.title}</span>${phase}${b.outcome ? html`<span class="bo" title="${b.outcome}">→ ${clip(b.outcome, 90)}</span>` : ""}</span>${second ? html`<span class="l2" title="${second}">${second}</span>` : ""}${badgeHtml}</span><span class="strip">${strip(events, b)}</span></summary>
 <ol class="log">${events.slice(b.from, b.to).map((e, j) => logLine(e, b.from + j))}</ol></details></li>`;
   });
   return html`${minimap(id, events, bands)}<ol class="bands">${items}</ol>`;
