@@ -4,7 +4,7 @@ import { isFailpointName } from "../../src/catalog/failpoints.ts";
 import { DEFECT_NAMES, type DefectName, isDefectName } from "../../src/world/defects.ts";
 import { InputError } from "./InputError.ts";
 
-export const COMMANDS = ["run", "replay", "enumerate", "catalog", "help"] as const;
+export const COMMANDS = ["run", "replay", "enumerate", "report", "catalog", "help"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -16,6 +16,7 @@ const OPTIONS = {
   defect: { type: "string", multiple: true },
   json: { type: "string" },
   junit: { type: "string" },
+  html: { type: "string" },
   "time-limit": { type: "string" },
   shard: { type: "string" },
   workers: { type: "string" },
@@ -50,6 +51,9 @@ export const ArgsSchema = z.object({
   ),
   json: z.string().optional(),
   junit: z.string().optional(),
+  html: z.string().optional(),
+  /** `report`'s positional argument: the saved JSON report to render. */
+  input: z.string().optional(),
   timeLimit: z
     .string()
     .regex(/^\d+(\.\d+)?$/, "--time-limit expects seconds")
@@ -90,8 +94,9 @@ export function parseCliArgs(argv: readonly string[]): Args {
     throw new InputError("bad_arguments", (e as Error).message.split("\n")[0] ?? "bad arguments");
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1)
-    throw new InputError("bad_arguments", `unexpected argument '${positionals[1]}'`);
+  const maxPositionals = positionals[0] === "report" ? 2 : 1;
+  if (positionals.length > maxPositionals)
+    throw new InputError("bad_arguments", `unexpected argument '${positionals[maxPositionals]}'`);
   const command = values.help ? "help" : (positionals[0] ?? "run");
   const r = ArgsSchema.safeParse({
     command,
@@ -103,6 +108,8 @@ export function parseCliArgs(argv: readonly string[]): Args {
     defects: values.defect ?? [],
     json: values.json,
     junit: values.junit,
+    html: values.html,
+    input: positionals[1],
     timeLimit: values["time-limit"],
     shard: values.shard,
     workers: values.workers,
@@ -139,6 +146,9 @@ usage:
                                     kill the universe at every durable write, fail it at every
                                     failpoint it reaches (both modes), and (J > 0) kill it again
                                     in the J writes after each first death; judge every case
+  pnpm sim report REPORT.json --html FILE
+                                    render a saved JSON report as one self-contained HTML page
+                                    (its failing universes are replayed for their timelines)
   pnpm sim catalog                  print the failpoint catalog
 
 run options:
@@ -153,6 +163,8 @@ run options:
   --workers N         run universes on N worker threads (same report for any N)
   --check-determinism run every universe twice and compare trace hashes
   --json FILE         write the JSON report;  --junit FILE  write a JUnit report
+  --html FILE         write a self-contained HTML report (summary, failures with timelines,
+                      failpoint coverage)
   --trace             print the full trace of a replayed universe
   --kill-at K[,K2]    replay with world-wide kills at these life-phase writes (from enumerate)
   --life-failpoint F:M  replay with failpoint F armed for the life phase in mode M (from enumerate)

@@ -22,6 +22,7 @@ import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
+import { reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
 
 export const DEFAULT_SEEDS = 50;
@@ -88,6 +89,7 @@ async function runCommand(args: Args, io: Io): Promise<number> {
   }
   if (args.json !== undefined) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
   if (args.junit !== undefined) writeOut(args.junit, toJunit(report));
+  if (args.html !== undefined) await writeHtmlReport(report, args.html, scenarios, io);
   return report.summary.failed + report.summary.crashed > 0 ? 1 : 0;
 }
 
@@ -199,6 +201,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await replayCommand(args, io);
       case "enumerate":
         return await enumerateCommand(args, io);
+      case "report":
+        return await reportCommand(args.input, args.html, args.file, io);
       case "run":
         return await runCommand(args, io);
     }
