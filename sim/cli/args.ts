@@ -4,7 +4,17 @@ import { isFailpointName } from "../../src/catalog/failpoints.ts";
 import { DEFECT_NAMES, type DefectName, isDefectName } from "../../src/world/defects.ts";
 import { InputError } from "./InputError.ts";
 
-export const COMMANDS = ["run", "replay", "enumerate", "report", "catalog", "help"] as const;
+export const COMMANDS = [
+  "run",
+  "replay",
+  "enumerate",
+  "coverage",
+  "report",
+  "catalog",
+  "oracles",
+  "golden",
+  "help",
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -27,6 +37,7 @@ const OPTIONS = {
   "life-failpoint": { type: "string" },
   "check-determinism": { type: "boolean" },
   trace: { type: "boolean" },
+  write: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -79,6 +90,8 @@ export const ArgsSchema = z.object({
     .optional(),
   checkDeterminism: z.boolean().default(false),
   trace: z.boolean().default(false),
+  /** `oracles` and `golden`: rewrite the committed copy instead of printing or checking it. */
+  write: z.boolean().default(false),
 });
 export type Args = Omit<z.infer<typeof ArgsSchema>, "defects"> & { defects: DefectName[] };
 
@@ -120,6 +133,7 @@ export function parseCliArgs(argv: readonly string[]): Args {
     lifeFailpoint: values["life-failpoint"],
     checkDeterminism: values["check-determinism"] ?? false,
     trace: values.trace ?? false,
+    write: values.write ?? false,
   });
   if (!r.success) {
     const i = r.error.issues[0];
@@ -146,10 +160,15 @@ usage:
                                     kill the universe at every durable write, fail it at every
                                     failpoint it reaches (both modes), and (J > 0) kill it again
                                     in the J writes after each first death; judge every case
+  pnpm sim coverage                 run the coverage fleet and rewrite docs/COVERAGE.md
   pnpm sim report REPORT.json --html FILE
                                     render a saved JSON report as one self-contained HTML page
                                     (its failing universes are replayed for their timelines)
   pnpm sim catalog                  print the failpoint catalog
+  pnpm sim oracles [--write]        run every scripted scenario with each planted defect and
+                                    print the oracle x defect table (--write: into README.md)
+  pnpm sim golden [--write]         check the golden trace hashes of pinned seeds
+                                    (--write: regenerate test/determinism/golden.json)
 
 run options:
   --scenario NAME     a shipped scenario (repeatable); default: all of them

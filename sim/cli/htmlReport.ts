@@ -64,7 +64,13 @@ function resolver(known: readonly Scenario[]) {
     if (here !== undefined) return here;
     if (ref.file !== undefined) return loadScenarioFile(ref.file);
     shipped ??= shippedScenarios();
-    return findScenario(ref.scenario ?? rec.scenario, shipped);
+    const name = ref.scenario ?? rec.scenario;
+    if (!shipped.some((x) => x.name === name))
+      throw new InputError(
+        "scenario_unknown",
+        `cannot replay ${name} seed ${rec.seed}: no shipped scenario has that name (for a report of a scenario file, add --file PATH)`,
+      );
+    return findScenario(name, shipped);
   };
 }
 

@@ -3,6 +3,8 @@ import { stringify } from "yaml";
 import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import { ALL_FAILPOINTS, NAMED_FAILPOINTS, STEP_LABELS } from "../../src/catalog/failpoints.ts";
 import { wallMs } from "../../src/world/real/wall.ts";
+import { COVERAGE_FILE, runCoverageFleet } from "../coverage/fleet.ts";
+import { renderLedger } from "../coverage/ledger.ts";
 import { enumerate } from "../enumerate/enumerate.ts";
 import { formatEnumeration } from "../enumerate/format.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
@@ -22,8 +24,10 @@ import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
+import { goldenCommand } from "./golden.ts";
 import { reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
+import { oraclesCommand } from "./oracleTable.ts";
 
 export const DEFAULT_SEEDS = 50;
 /** Failing universes shrunk automatically after a run (one per distinct oracle and code). */
@@ -195,12 +199,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case "help":
         io.out(HELP);
         return 0;
+      case "oracles":
+        return await oraclesCommand(args.write, io);
+      case "golden":
+        return await goldenCommand(args.write, io);
       case "catalog":
         return catalogCommand(io);
       case "replay":
         return await replayCommand(args, io);
       case "enumerate":
         return await enumerateCommand(args, io);
+      case "coverage": {
+        const ledger = await runCoverageFleet();
+        writeOut(COVERAGE_FILE, renderLedger(ledger));
+        const dark = ledger.rows.filter((r) => r.reached === 0);
+        io.out(
+          `wrote ${COVERAGE_FILE}: ${ledger.rows.length - dark.length}/${ledger.rows.length} failpoints reached over ${ledger.universes} universes`,
+        );
+        for (const r of dark)
+          io.out(
+            `  never reached: ${r.failpoint}${r.reason ? ` (${r.reason})` : " (no recorded reason)"}`,
+          );
+        return dark.some((r) => r.reason === null) ? 1 : 0;
+      }
       case "report":
         return await reportCommand(args.input, args.html, args.file, io);
       case "run":

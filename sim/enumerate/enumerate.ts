@@ -93,12 +93,18 @@ export async function enumerate(
   opts: EnumerateOptions,
 ): Promise<Enumeration> {
   const runOpts = { system: opts.system, oracles: opts.oracles, findings: opts.findings };
-  // The base: the universe's own steps, without their crash points, replayed as a script.
-  const first = await runUniverse({ scenario, seed, defects: opts.defects }, runOpts);
-  const steps: Step[] = first.result.steps.map((s) => {
-    const { crash: _crash, ...rest } = s;
-    return rest as Step;
-  });
+  // The base: a scripted scenario's own steps (its planned crashes included, so the recovery
+  // they cause is enumerated too), or the steps a generative universe ran, without its crashes.
+  let steps: Step[];
+  if (scenario.kind === "scripted") {
+    steps = scenario.steps;
+  } else {
+    const first = await runUniverse({ scenario, seed, defects: opts.defects }, runOpts);
+    steps = first.result.steps.map((s) => {
+      const { crash: _crash, ...rest } = s;
+      return rest as Step;
+    });
+  }
   const base = asScripted(
     scenario,
     steps,

@@ -1,4 +1,5 @@
 import type { KnownFinding } from "./KnownFinding.ts";
+import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 
@@ -6,4 +7,5 @@ import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   partialStagingPromotion,
   legacyBindingsDemoted,
+  lateEngineCompletion,
 ];

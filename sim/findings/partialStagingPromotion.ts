@@ -14,11 +14,25 @@ export const partialStagingPromotion: KnownFinding = {
   detail:
     "upstream crates/omnigraph/src/db/schema_state.rs @7fd23c54, recover_schema_state_files: with a SchemaApply sidecar present, complete_staging_rename runs without checking that all three staging files exist",
   matches(v, input) {
+    const bricked = "schema evolution is locked down";
+    const lastBoot = [...input.records].reverse().find((r) => r.outcome.kind === "boot");
+    const bootSaysBricked =
+      lastBoot?.outcome.kind === "boot" &&
+      (lastBoot.outcome.view.quarantined.some((q) => q.reason.includes(bricked)) ||
+        lastBoot.outcome.view.diagnostics.some((d) => d.message.includes(bricked)));
+    // A graph still quarantined by its sidecar is never opened at boot; the remedy's own
+    // read-write open (or refresh) is then where the bricked contract shows.
+    const remedySaysBricked = input.records.some(
+      (r) =>
+        r.phase === "liveness" &&
+        (r.outcome.kind === "command" || r.outcome.kind === "apply") &&
+        r.outcome.view.diagnostics.some((d) => d.message.includes(bricked)),
+    );
     const symptom =
-      (v.oracle === "serve-liveness" && v.code === "graph_never_ready") ||
+      (v.oracle === "serve-liveness" && (bootSaysBricked || remedySaysBricked)) ||
       (v.oracle === "crash-contract" &&
         v.code === "graph_unopenable" &&
-        v.observed.includes("schema evolution is locked down"));
+        v.observed.includes(bricked));
     if (!symptom) return false;
     // Between the first and the last of the three staging writes: after the pg (or ir) write
     // landed and before the state write did.

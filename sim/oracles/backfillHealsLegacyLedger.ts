@@ -5,7 +5,8 @@ const NAME = "backfill-heals-legacy-ledger";
 
 /**
  * Metadata the server needs but the digests do not cover (policy bindings, embedding
- * profiles) must be present after any apply that reports convergence: a plain apply heals a
+ * profiles) must be present after any apply that reports convergence without errors (a failed
+ * state write reports convergence of what it computed, not of what it persisted): a plain apply heals a
  * ledger an older Omnigraph wrote.
  */
 export const backfillHealsLegacyLedger: Oracle = {
@@ -15,7 +16,7 @@ export const backfillHealsLegacyLedger: Oracle = {
   judge(input) {
     const out: Violation[] = [];
     for (const r of input.records) {
-      if (r.outcome.kind !== "apply" || !r.outcome.view.converged) continue;
+      if (r.outcome.kind !== "apply" || !r.outcome.view.converged || !r.outcome.view.ok) continue;
       const ledger = r.post.ledger;
       if (!ledger) continue;
       for (const [addr, entry] of Object.entries(ledger.resources)) {

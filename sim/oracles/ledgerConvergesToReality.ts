@@ -37,6 +37,9 @@ export function makeLedgerConvergesToReality(
             );
             continue;
           }
+          // A recovery sidecar for the graph is the explicit record that its state may differ
+          // from the ledger until a sweep reconciles it.
+          if (r.post.sidecars.some((sc) => sc.graphId === g)) continue;
           const recorded = ledger.resources[`schema.${g}`]?.digest;
           if (
             typeof recorded !== "string" ||

@@ -5,22 +5,24 @@ import type { Violation } from "../universe/result.ts";
 import { type Oracle, stepEvents, violation } from "./Oracle.ts";
 
 /**
- * Whether this step's own graph-moving engine call wrote to the graph: an init, a schema
- * apply, or the root's removal. Engine recovery of an earlier operation's residue (inside the
- * read-write open) can move a graph too, but that movement belongs to the earlier operation.
+ * Whether this step's own graph-moving engine call moved the graph: an init claimed its root,
+ * the root was removed, or a schema apply published (its manifest commit after its own staging
+ * writes, or its staging promotion). Engine recovery of an earlier operation's residue inside
+ * the read-write open can move a graph too, but that movement belongs to the earlier operation.
  */
 function ownMovement(events: readonly TraceEvent[], g: string): boolean {
   const root = ROOT_OF(g);
-  return events.some(
-    (e) =>
-      e.t === "call" &&
-      !e.result.startsWith("error") &&
-      (e.key === root || e.key.startsWith(`${root}/`)) &&
-      e.step !== undefined &&
-      (e.step.startsWith("engine.schema_apply.") ||
-        e.step === "engine.init.claim_schema_pg" ||
-        e.step === "cluster.graph.delete_root"),
-  );
+  let staged = false;
+  for (const e of events) {
+    if (e.t !== "call" || e.step === undefined || e.result.startsWith("error")) continue;
+    if (e.key !== root && !e.key.startsWith(`${root}/`)) continue;
+    if (e.step === "engine.init.claim_schema_pg" || e.step === "cluster.graph.delete_root")
+      return true;
+    if (e.step === "engine.schema_apply.promote_staging") return true;
+    if (e.step.startsWith("engine.schema_apply.staging_write_")) staged = true;
+    if (staged && e.step === "engine.manifest.commit") return true;
+  }
+  return false;
 }
 
 const NAME = "sidecar-lost-after-movement";

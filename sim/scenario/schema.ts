@@ -57,6 +57,7 @@ export const SCHEMA_CHANGES = [
   "type-change",
   "parse-error",
   "comment-only",
+  "add-type",
   "revert",
 ] as const;
 export const QUERY_CHANGES = ["use-bio", "parse-error", "revert"] as const;

@@ -55,6 +55,8 @@ export class Universe {
   private lastObs: Observation | null = null;
   faultPlan: FaultPlan | null = null;
   private readonly stepArmed: FailpointName[] = [];
+  /** Failpoints each kind of operation has reached so far in this universe. */
+  readonly reachedByOp = new Map<string, Set<string>>();
 
   constructor(
     readonly scenario: Scenario,
@@ -98,8 +100,12 @@ export class Universe {
   async birth(): Promise<void> {
     const f = this.scenario.fixture;
     if (f.converged) {
+      let before = new Map(this.world.failpoints.reached);
       const imp = await this.system.importState(this.ctx("birth-import"));
+      this.learnReach("import", before);
+      before = new Map(this.world.failpoints.reached);
       const app = await this.system.apply(this.ctx("birth-apply"), undefined);
+      this.learnReach("apply", before);
       if (!app.ok || !app.converged) {
         const codes = [...imp.diagnostics, ...app.diagnostics]
           .map((d) => `${d.code}@${d.path}: ${d.message}`)
@@ -331,7 +337,9 @@ export class Universe {
     const isEdit =
       step.op.startsWith("edit-") || step.op === "add-graph" || step.op === "remove-graph";
     const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
+    const reachedBefore = isEdit ? null : new Map(this.world.failpoints.reached);
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
+    if (reachedBefore !== null) this.learnReach(step.op, reachedBefore);
     const post = isEdit ? pre : await this.observe();
     let settled: StepRecord["settled"];
     if (snapshot !== null && failed(outcome)) {
@@ -363,6 +371,14 @@ export class Universe {
     });
     this.records.push(rec);
     return rec;
+  }
+
+  /** Records which failpoints an operation of this kind reached (op-aware crash placement). */
+  private learnReach(op: string, before: ReadonlyMap<string, number>): void {
+    const set = this.reachedByOp.get(op) ?? new Set<string>();
+    for (const [name, n] of this.world.failpoints.reached)
+      if (n > (before.get(name) ?? 0)) set.add(name);
+    this.reachedByOp.set(op, set);
   }
 
   latest(): Observation | null {

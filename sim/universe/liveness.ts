@@ -16,7 +16,8 @@ export const LIVENESS_ROUNDS = 4;
 /**
  * The liveness phase, VOPR style: stop every fault, then follow the operator's documented
  * remedy and require a booting server within a bounded number of rounds. The remedy, from
- * the spec: fix an invalid config; force-unlock a lock no command holds; run apply (its sweep
+ * the spec: fix an invalid config; force-unlock a lock no command holds; import when there is
+ * no ledger yet; run apply (its sweep
  * reconciles sidecars); remove a partial root the sweep reports as incomplete
  * (`graph_create_incomplete`, remove-and-retry); when the sweep keeps a graph pending
  * (`cluster_recovery_pending`), make it openable with a read-write open (the engine's own
@@ -44,7 +45,15 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   const notes: string[] = [];
   for (rounds = 1; rounds <= LIVENESS_ROUNDS; rounds++) {
     if (u.latest()?.lockPresent) await u.run({ op: "force-unlock" }, "liveness");
-    const applied = await u.run({ op: "apply" }, "liveness");
+    let applied = await u.run({ op: "apply" }, "liveness");
+    if (
+      applied.outcome.kind === "apply" &&
+      applied.outcome.view.diagnostics.some((d) => d.code === "state_missing")
+    ) {
+      // No ledger: the documented remedy is `cluster import`, then apply.
+      await u.run({ op: "import" }, "liveness");
+      applied = await u.run({ op: "apply" }, "liveness");
+    }
     if (applied.outcome.kind === "apply") {
       const diags = applied.outcome.view.diagnostics;
       converged = applied.outcome.view.converged;

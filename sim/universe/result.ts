@@ -31,6 +31,8 @@ export interface UniverseResult {
   readonly traceHash: string;
   /** Failpoints that fired (non-off), sorted. */
   readonly failpointsHit: readonly string[];
+  /** Failpoint firings by task (`<name> <task>`), with counts, sorted (for the coverage ledger). */
+  readonly firedByTask: ReadonlyArray<readonly [string, number]>;
   /** Every failpoint reached, with counts, sorted by name (for the coverage ledger). */
   readonly reached: ReadonlyArray<readonly [string, number]>;
   /** The steps that actually ran, as a scripted scenario would list them. */

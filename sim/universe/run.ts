@@ -53,6 +53,7 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
     obs: u.latest() ?? (await u.observe()),
     crashBudget: scenario.crash.max,
     afterDeath: false,
+    reachedByOp: u.reachedByOp,
   };
   for (let i = 0; i < length; i++) {
     const step = sampleStep(rng, crashRng, scenario, {
@@ -153,6 +154,9 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     known,
     traceHash: u.world.trace.hash(),
     failpointsHit: [...u.world.failpoints.fired.keys()].sort(),
+    firedByTask: [...u.world.failpoints.firedByTask.entries()].sort((a, b) =>
+      a[0] < b[0] ? -1 : 1,
+    ),
     reached: [...u.world.failpoints.reached.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     steps: u.records.filter((r) => r.phase === "life").map((r) => r.step),
     deaths: events.filter((e) => e.t === "death").length,

@@ -16,6 +16,8 @@ export interface SamplerState {
   crashBudget: number;
   /** The previous step died: the next recovering step is a double-fault candidate. */
   afterDeath: boolean;
+  /** Failpoints each kind of operation has reached so far in this universe. */
+  readonly reachedByOp: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -145,10 +147,15 @@ function planCrash(
   st: SamplerState,
 ): Crash | Crash[] | null {
   if (st.crashBudget <= 0) return null;
-  const reachable = reachableFailpoints(op).filter(
+  const statically = reachableFailpoints(op).filter(
     (f) => !plan.only || plan.only.some((p) => f.startsWith(p)),
   );
-  if (reachable.length === 0) return null;
+  if (statically.length === 0) return null;
+  // Prefer failpoints this kind of operation has actually reached earlier in the universe:
+  // "the n-th operation that can reach F" rather than a blind draw from the catalog.
+  const seen = st.reachedByOp.get(op);
+  const learned = seen ? statically.filter((f) => seen.has(f)) : [];
+  const reachable = learned.length > 0 && rng.chance(0.8) ? learned : statically;
   const doubleFault = plan.doubleFault && st.afterDeath && RECOVERING_OPS.has(op);
   if (!doubleFault && !rng.chance(plan.probability)) return null;
   st.crashBudget--;

@@ -18,6 +18,9 @@ export const SCHEMA_TEXT: Record<SchemaVariant, string> = {
   "type-change": "\nnode Person {\n  name: String @key\n  age: I64?\n}\n",
   // Caught by config validation: apply stops before the lock.
   "parse-error": "\nnode Person {\n  name String @key\n  age: I32?\n}\n",
+  // A supported migration that creates a table (add_type).
+  "add-type":
+    "\nnode Person {\n  name: String @key\n  age: I32?\n}\n\nnode Company {\n  name: String @key\n}\n",
   // A new digest with an identical compiled schema (spec appendix A.2).
   "comment-only":
     "\n// people, as the fixture has them\nnode Person {\n  name: String @key\n  age: I32?\n}\n",

@@ -15,33 +15,43 @@ main{padding:4px 20px 40px;max-width:1600px}
 h2{font-size:18px;margin:26px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:0}
 code,.mono,.log,.strip,.bl{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12px}
-.cards{display:flex;gap:10px;flex-wrap:wrap;margin:10px 0}
-.card{background:var(--pan);border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:110px}
-.card b{display:block;font-size:22px;line-height:1.2}
+.cards{display:grid;grid-template-columns:repeat(3,104px);gap:8px;margin:6px 0}
+.card{background:var(--pan);border:1px solid var(--line);border-radius:6px;padding:5px 10px}
+.card b{display:block;font-size:20px;line-height:1.2}
 .card span{color:var(--mut);font-size:12px}
 .card.bad b{color:var(--bad)}.card.good b{color:var(--ok)}
 .cols{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start}
+.cols h3{margin-top:6px}
 table{border-collapse:collapse;margin:6px 0}
 th,td{text-align:left;padding:4px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--mut);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:3px 14px;margin:6px 0}
+dl.facts{display:grid;grid-template-columns:max-content minmax(100px,340px);gap:2px 12px;margin:6px 0;align-content:start}
 dl.facts dt{color:var(--mut)}dl.facts dd{margin:0}
 .bar{display:inline-block;height:8px;background:var(--bad);border-radius:2px;vertical-align:middle;margin-left:6px}
 .muted{color:var(--mut)}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .pill.fail{background:var(--bad)}.pill.crash{background:#7a1c99}.pill.pass{background:var(--ok)}
-table.failures td.replay{max-width:640px}
 .replay code{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--pan);border:1px solid var(--line);border-radius:4px;padding:3px 6px}
 .replay{display:flex;gap:6px;align-items:flex-start}
 button.copy,button.tog{font:12px system-ui,sans-serif;border:1px solid var(--line);background:#fff;border-radius:4px;padding:2px 8px;cursor:pointer}
 button.copy:hover,button.tog:hover{border-color:var(--acc);color:var(--acc)}
 ul.vlist{margin:0;padding-left:16px}
+ul.vlist li{white-space:nowrap}
+table.failures{width:100%}
+table.failures td.mono{white-space:nowrap}
+table.failures td.replay-cell{width:45%;max-width:0}
+table.failures .defects{color:var(--mut)}
+table.failures .replay code{min-width:0;flex:1}
+.defect{white-space:nowrap}
 section.tl{border:1px solid var(--line);border-radius:8px;margin:16px 0;padding:10px 12px;background:#fff}
+section.tl{scroll-margin-top:44px}
+section{scroll-margin-top:40px}
 section.tl > header{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:6px}
 section.tl > header .replay{flex:1 1 500px}
-.legend{display:flex;gap:14px;flex-wrap:wrap;align-items:center;color:var(--mut);font-size:12px;margin:6px 0 2px}
+.legend{display:flex;gap:4px 12px;flex-wrap:wrap;align-items:center;color:var(--mut);font-size:12px;margin:6px 0 2px}
 .legend span{display:inline-flex;gap:5px;align-items:center}
+.legend .hint{font-style:italic}
 svg.minimap{display:block;width:100%;height:28px;margin:6px 0 8px;background:var(--pan);border-radius:4px}
 svg.minimap rect.mb{fill:#c9d6e8}svg.minimap rect.mb.odd{fill:#b3c6df}
 svg.minimap rect.mb.birth{fill:#dfe5ec}svg.minimap rect.mb.liveness{fill:#cbe7d3}svg.minimap rect.mb.liveness.odd{fill:#b2dbbf}

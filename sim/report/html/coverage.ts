@@ -55,10 +55,18 @@ export function renderCoverage(report: Report, catalog: Catalog): Html {
     (g) =>
       html`<tr><th class="grp" colspan="2">${g.group}</th></tr>${g.names.map((n) => html`<tr><td class="mono">${n}</td>${cell(n, c)}</tr>`)}`,
   );
-  const steps = catalog.steps.map(
-    (s) =>
+  const steps: Html[] = [];
+  let group = "";
+  for (const s of catalog.steps) {
+    const g = s.split(".")[0] ?? "";
+    if (g !== group) {
+      group = g;
+      steps.push(html`<tr><th class="grp" colspan="3">${g}</th></tr>`);
+    }
+    steps.push(
       html`<tr><td class="mono">${s}</td>${cell(`${s}.before`, c)}${cell(`${s}.after`, c)}</tr>`,
-  );
+    );
+  }
   const reachedCount = all.length - never.length;
   return html`<p><b>${reachedCount}</b> of <b>${all.length}</b> catalogued failpoints reached across the fleet; <b class="${never.length ? "neg" : ""}">${never.length}</b> never reached. Cells show how often a failpoint was reached; <sup class="muted">⚑N</sup> is the number of universes in which it fired.</p>
 ${never.length > 0 ? html`<details class="never"${never.length <= 30 ? raw(" open") : ""}><summary><b>Never reached (${never.length})</b></summary>${never.map((n) => html`<code>${n}</code>`)}</details>` : ""}

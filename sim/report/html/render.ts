@@ -48,11 +48,19 @@ function seconds(ms: number): string {
 }
 
 function replayBox(line: string): Html {
-  return html`<div class="replay"><code>${line}</code><button type="button" class="copy" title="copy the replay command">copy</button></div>`;
+  return html`<div class="replay"><code title="${line}">${line}</code><button type="button" class="copy" title="copy the replay command">copy</button></div>`;
 }
 
 function defectsText(d: readonly string[]): string {
   return d.length === 0 ? "none" : d.join(", ");
+}
+
+function defectsCell(d: readonly string[]): Html {
+  if (d.length === 0) return html`<span class="muted">none</span>`;
+  return join(
+    d.map((x) => html`<span class="defect">${x}</span>`),
+    ", ",
+  );
 }
 
 function summarySection(report: Report): Html {
@@ -65,8 +73,8 @@ function summarySection(report: Report): Html {
     html`<div class="card ${cls}"><b>${n}</b><span>${label}</span></div>`;
   const seeds = s.seeds === null ? "none" : `${s.seeds.from} .. ${s.seeds.to}`;
   return html`<section id="summary"><h2>Summary</h2>
-<div class="cards">${card(s.universes, "universes")}${card(s.passed, "passed", s.passed === s.universes ? "good" : "")}${card(s.failed, "failed", s.failed ? "bad" : "")}${card(s.crashed, "crashed", s.crashed ? "bad" : "")}${card(s.violations, "violations", s.violations ? "bad" : "")}${card(knownTotal, "known findings")}</div>
 <div class="cols">
+<div class="cards">${card(s.universes, "universes")}${card(s.passed, "passed", s.passed === s.universes ? "good" : "")}${card(s.failed, "failed", s.failed ? "bad" : "")}${card(s.crashed, "crashed", s.crashed ? "bad" : "")}${card(s.violations, "violations", s.violations ? "bad" : "")}${card(knownTotal, "known findings")}</div>
 <dl class="facts">
 <dt>scenarios</dt><dd>${s.scenarios.length}: ${s.scenarios.join(", ")}</dd>
 <dt>seed range</dt><dd>${seeds}</dd>
@@ -83,8 +91,8 @@ function summarySection(report: Report): Html {
           ([o, n]) =>
             html`<tr><td class="mono">${o}</td><td class="n">${n}<span class="bar" style="width:${Math.max(2, Math.round((n / maxOracle) * 120))}px"></span></td></tr>`,
         )}</tbody></table>`
-  }</div>
-<div><h3>Known upstream findings</h3>${
+  }
+<h3>Known upstream findings</h3>${
     known.length === 0
       ? html`<p class="muted">none reproduced</p>`
       : html`<table id="known"><thead><tr><th>finding</th><th class="n">universes</th></tr></thead><tbody>${known.map(
@@ -123,30 +131,30 @@ function failuresSection(report: Report, traces: ReadonlyMap<string, TraceEntry>
         ? html`<a href="#${id}">timeline</a>`
         : html`<span class="muted no-timeline">no timeline: ${t?.omitted ?? "no trace was supplied"}</span>`;
     rows.push(
-      html`<tr class="failure" id="f-${id}" data-universe="${id}"><td><span class="pill ${r.verdict}">${r.verdict.toUpperCase()}</span></td><td class="mono">${r.scenario}</td><td class="n">${r.seed}</td><td class="mono">${defectsText(r.defects)}</td><td>${what}</td><td class="replay-cell">${replayBox(r.replay)}</td><td>${link}</td></tr>`,
+      html`<tr class="failure" id="f-${id}" data-universe="${id}"><td><span class="pill ${r.verdict}">${r.verdict.toUpperCase()}</span></td><td class="mono"><span class="scenario">${r.scenario}</span> · seed <span class="seed">${r.seed}</span>${r.defects.length > 0 ? html`<div class="defects">${defectsCell(r.defects)}</div>` : ""}</td><td>${what}</td><td class="replay-cell">${replayBox(r.replay)}</td><td>${link}</td></tr>`,
     );
   });
   const body =
     rows.length === 0
       ? html`<p>No failing universes.</p>`
-      : html`<table class="failures" id="failures-table"><thead><tr><th>verdict</th><th>scenario</th><th class="n">seed</th><th>defects</th><th>oracle · violation</th><th>replay</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+      : html`<table class="failures" id="failures-table"><thead><tr><th>verdict</th><th>universe (defects)</th><th>oracle · violation</th><th>replay</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
   return html`<section id="failures"><h2>Failures (${rows.length})</h2>${body}</section>`;
 }
 
 const LEGEND = raw(`<div class="legend">
-<span><i class="m rd"></i> read (get / exists / list)</span>
-<span><i class="m wr"></i> write (put / delete / rename)</span>
-<span><i class="m cw"></i> conditional write (putIfAbsent / putIfMatch)</span>
+<span><i class="m rd"></i> read</span>
+<span><i class="m wr"></i> write</span>
+<span><i class="m cw"></i> conditional write</span>
 <span><i class="m cw no"></i> declined</span>
 <span><i class="m wr err"></i> store error</span>
-<span><i class="m ij"></i> injected error at a step failpoint</span>
+<span><i class="m ij"></i> injected error</span>
 <span><span class="ev spawn">▶ p3</span> process start</span>
 <span><span class="ev death">✖ death</span></span>
 <span><span class="ev fp">⚑ failpoint</span></span>
 <span><span class="ev fault">ϟ fault</span></span>
 <span><span class="ev turn">⇄ turn</span></span>
-<span><span class="ev verdict">oracle verdict</span></span>
-<span>hover a mark for its key, step and result; click a band for its full log</span>
+<span><span class="ev verdict">verdict</span></span>
+<span class="hint">hover a mark for its key, step and result; click a band for its log</span>
 </div>`);
 
 /** Violations grouped by (oracle, code): one row each, linking every step it was raised at. */

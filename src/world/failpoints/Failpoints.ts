@@ -47,6 +47,14 @@ export class Failpoints {
   readonly reached = new Map<FailpointName, number>();
   /** How often each failpoint fired a non-off task. */
   readonly fired = new Map<FailpointName, number>();
+  /** The same, split by task: keys are `<name> <task>` (task: error, crash, probe, callback). */
+  readonly firedByTask = new Map<string, number>();
+
+  private fire(name: FailpointName, task: string): void {
+    this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+    const key = `${name} ${task}`;
+    this.firedByTask.set(key, (this.firedByTask.get(key) ?? 0) + 1);
+  }
 
   constructor(private readonly rng: Rng) {}
 
@@ -92,7 +100,7 @@ export class Failpoints {
     const a = this.armed.get(name);
     if (a === undefined) return null;
     if (a.callback) {
-      this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+      this.fire(name, "callback");
       return { kind: "callback", run: a.callback };
     }
     const step = a.steps[a.index];
@@ -107,13 +115,13 @@ export class Failpoints {
       case "off":
         return null;
       case "probe":
-        this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+        this.fire(name, "probe");
         return { kind: "probe" };
       case "crash":
-        this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+        this.fire(name, "crash");
         return { kind: "crash" };
       case "error":
-        this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
+        this.fire(name, "error");
         return { kind: "error", message: step.arg ?? `injected failpoint triggered: ${name}` };
     }
   }

@@ -1,0 +1,28 @@
+import type { FailpointName } from "../../src/catalog/failpoints.ts";
+
+/**
+ * Failpoints the coverage fleet does not reach, each with the reason. A catalogued failpoint
+ * that is neither reached nor listed here fails test/coverage: make it reachable (a scenario
+ * or a recipe) or record why it cannot be.
+ */
+const HARD_DROP =
+  "hard drops need allow_data_loss, which cluster apply never passes (spec §4.6: soft drops only)";
+const BOOTSTRAP =
+  "needs a graph whose manifest and _schema.pg exist without the contract files; init writes the contract before the manifest and cleans up after a failure, so only a lost or misdirected write (hostile storage) leaves that";
+const TOCTOU =
+  "needs the schema file to change between config load and the create's re-read (a TOCTOU race); the simulator edits the working tree only between operations";
+const STAGING =
+  "needs leftover staging whose compiled schema equals the live one, or a pre-commit leftover without an engine sidecar and with a different table set; every migration the scenarios make either writes an engine sidecar or keeps the table set";
+
+export const UNREACHED_REASONS: Readonly<Partial<Record<FailpointName, string>>> = {
+  "engine.schema_apply.cleanup_old_versions.before": HARD_DROP,
+  "engine.schema_apply.cleanup_old_versions.after": HARD_DROP,
+  "engine.recovery.bootstrap_schema_ir.before": BOOTSTRAP,
+  "engine.recovery.bootstrap_schema_ir.after": BOOTSTRAP,
+  "engine.recovery.bootstrap_schema_state.before": BOOTSTRAP,
+  "engine.recovery.bootstrap_schema_state.after": BOOTSTRAP,
+  "cluster.sidecar.delete_create_unmoved.before": TOCTOU,
+  "cluster.sidecar.delete_create_unmoved.after": TOCTOU,
+  "engine.recovery.delete_staging.before": STAGING,
+  "engine.recovery.delete_staging.after": STAGING,
+};
