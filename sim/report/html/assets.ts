@@ -30,6 +30,8 @@ dl.facts{display:grid;grid-template-columns:max-content minmax(100px,340px);gap:
 dl.facts dt{color:var(--mut)}dl.facts dd{margin:0}
 .bar{display:inline-block;height:8px;background:var(--bad);border-radius:2px;vertical-align:middle;margin-left:6px}
 .muted{color:var(--mut)}
+.never{margin:6px 0;padding:8px 10px;background:#fff5f4;border:1px solid #f3c2c0;border-radius:6px}
+.never code{display:inline-block;margin:1px 6px 1px 0}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .pill.fail{background:var(--bad)}.pill.crash{background:#7a1c99}.pill.pass{background:var(--ok)}
 .replay code{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--pan);border:1px solid var(--line);border-radius:4px;padding:3px 6px}
@@ -113,8 +115,6 @@ table.violations td.obs{max-width:640px;overflow-wrap:anywhere}
 .heat td.h1{background:#e6f0fb}.heat td.h2{background:#c7dcf5}.heat td.h3{background:#9fc2ee}.heat td.h4{background:#6ea3e3}.heat td.h5{background:#3f83d6;color:#fff}
 .heat sup{color:#8a6500;font-weight:700;margin-left:3px}
 .heat th.grp{background:var(--pan);color:var(--fg);text-transform:none;font-size:12px}
-.never{margin:6px 0;padding:8px 10px;background:#fff5f4;border:1px solid #f3c2c0;border-radius:6px}
-.never code{display:inline-block;margin:1px 6px 1px 0}
 footer{color:var(--mut);font-size:12px;margin-top:30px}
 `;
 
