@@ -17,7 +17,7 @@ export type WireReply =
   | { readonly id: number; readonly ok: true; readonly result: UniverseResult }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+const WORKER_URL = new URL("./worker-entry.mjs", import.meta.url);
 
 /**
  * A fixed pool of worker threads pulling jobs in order. Results come back keyed by job id, so
@@ -28,7 +28,7 @@ export class UniversePool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      this.workers.push(new Worker(WORKER_URL, { execArgv: ["--import", "tsx"] }));
+      this.workers.push(new Worker(WORKER_URL));
     }
   }
 
