@@ -1,6 +1,7 @@
 import { acknowledgedMeansDurable } from "./acknowledgedMeansDurable.ts";
 import { backfillHealsLegacyLedger } from "./backfillHealsLegacyLedger.ts";
 import { cleanupFailureIsVisible } from "./cleanupFailureIsVisible.ts";
+import { concurrentWritesSerialize } from "./concurrentWritesSerialize.ts";
 import { crashContract } from "./crashContract.ts";
 import { expectations } from "./expectations.ts";
 import { makeLedgerConvergesToReality } from "./ledgerConvergesToReality.ts";
@@ -29,6 +30,7 @@ export function allOracles(deps: OracleDeps): readonly Oracle[] {
     backfillHealsLegacyLedger,
     cleanupFailureIsVisible,
     crashContract,
+    concurrentWritesSerialize,
     expectations,
   ];
 }

@@ -67,7 +67,8 @@ export const CrashesSchema = z.union([CrashSchema, z.array(CrashSchema).min(1).m
 
 const base = { crash: CrashesSchema.optional(), expect: ExpectSchema.optional() };
 
-export const StepSchema = z.discriminatedUnion("op", [
+/** Operations one actor can run inside a concurrent step. */
+const ActionSchema = z.discriminatedUnion("op", [
   z
     .object({
       op: z.literal("edit-schema"),
@@ -116,6 +117,45 @@ export const StepSchema = z.discriminatedUnion("op", [
     })
     .strict(),
 ]);
+export type Action = z.infer<typeof ActionSchema>;
+
+export const CONCURRENT_OPS = [
+  "apply",
+  "refresh",
+  "boot",
+  "branch-create",
+  "insert",
+  "open-rw",
+  "plan",
+  "status",
+] as const;
+
+export const StepSchema = z.discriminatedUnion("op", [
+  ...ActionSchema.options,
+  z
+    .object({
+      op: z.literal("concurrently"),
+      /** Two or three actors, interleaved at store calls by a seeded scheduler. */
+      actors: z
+        .array(ActionSchema)
+        .min(2)
+        .max(3)
+        .refine(
+          (as) =>
+            as.every(
+              (a) =>
+                (CONCURRENT_OPS as readonly string[]).includes(a.op) &&
+                a.crash === undefined &&
+                a.expect === undefined,
+            ),
+          {
+            message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash or expect`,
+          },
+        ),
+      ...base,
+    })
+    .strict(),
+]);
 export type Step = z.infer<typeof StepSchema>;
 export type OpName = Step["op"];
 export const OP_NAMES = StepSchema.options.map((o) => o.shape.op.value) as OpName[];
@@ -128,6 +168,8 @@ export const FixtureSchema = z
     provider: z.boolean().default(false),
     /** A policy bound to every graph. */
     policy: z.boolean().default(true),
+    /** `state.lock` in cluster.yaml: false lets commands run without the lock (the CAS is the only fence). */
+    stateLock: z.boolean().default(true),
     /** Import and apply at birth, so life starts from a converged, serving cluster. */
     converged: z.boolean().default(true),
     /** People loaded into every graph at birth, so oracles can check that data survives. */

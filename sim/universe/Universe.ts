@@ -7,10 +7,11 @@ import type { DefectName } from "../../src/world/defects.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
 import type { FaultPlan } from "../faults/FaultPlan.ts";
-import type { Crash, Scenario, Step } from "../scenario/schema.ts";
+import type { Action, Crash, Scenario, Step } from "../scenario/schema.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
 import { type Observation, observe, ROOT_OF } from "./observe.ts";
 import type { LivenessRecord, Outcome, StepRecord } from "./records.ts";
+import { Scheduler } from "./Scheduler.ts";
 import type { ClusterCtx, System } from "./system.ts";
 
 export const CONFIG_DIR = "/cluster";
@@ -275,56 +276,108 @@ export class Universe {
     }
     if (step.op === "force-unlock" && pre.lockId === null)
       return { kind: "skipped", reason: "no readable lock to remove" };
-    const ctx = this.ctx(name);
-    const proc = ctx.proc;
     this.arm(step.crash);
     try {
-      const r = await World.run(proc, async (): Promise<Outcome> => {
-        const s = this.system;
-        switch (step.op) {
-          case "apply":
-            return { kind: "apply", view: await s.apply(ctx, step.actor) };
-          case "plan":
-            return { kind: "command", view: await s.plan(ctx) };
-          case "status":
-            return { kind: "command", view: await s.status(ctx) };
-          case "refresh":
-            return { kind: "command", view: await s.refresh(ctx) };
-          case "import":
-            return { kind: "command", view: await s.importState(ctx) };
-          case "approve":
-            return { kind: "command", view: await s.approve(ctx, step.resource) };
-          case "force-unlock":
-            return { kind: "command", view: await s.forceUnlock(ctx, pre.lockId ?? "") };
-          case "boot":
-            return { kind: "boot", view: await s.boot(proc, { strict, workTree: this.workTree }) };
-          case "branch-create":
-            return {
-              kind: "command",
-              view: await s.branchCreate(proc, ROOT_OF(step.graph), step.branch),
-            };
-          case "branch-delete":
-            return {
-              kind: "command",
-              view: await s.branchDelete(proc, ROOT_OF(step.graph), step.branch),
-            };
-          case "insert": {
-            const rng = this.world.rng.child("rows").child(String(index));
-            const rows = Array.from({ length: step.rows }, (_, i) => ({
-              name: `p${index}-${i}`,
-              age: rng.int(90),
-            }));
-            return { kind: "command", view: await s.insert(proc, ROOT_OF(step.graph), rows) };
-          }
-          case "open-rw":
-            return { kind: "command", view: await s.openReadWrite(proc, ROOT_OF(step.graph)) };
-          default:
-            throw new Error(`not an action: ${step.op}`);
-        }
-      });
+      if (step.op === "concurrently")
+        return await this.actConcurrently(step.actors, index, pre, strict);
+      const ctx = this.ctx(name);
+      const r = await World.run(ctx.proc, () => this.exec(step, ctx, index, pre, strict));
       return r.kind === "died" ? { kind: "died", cause: r.cause } : r.value;
     } finally {
       this.disarm();
+    }
+  }
+
+  /**
+   * Two or three actors at once, each its own process, interleaved at their store calls by a
+   * seeded scheduler (the turns are in the trace, so the interleaving replays exactly).
+   */
+  private async actConcurrently(
+    actors: readonly Action[],
+    index: number,
+    pre: Observation,
+    strict: boolean,
+  ): Promise<Outcome> {
+    const scheduler = new Scheduler(
+      this.world.rng.child("scheduler").child(String(index)),
+      this.world.trace,
+    );
+    const ctxs = actors.map((a, i) => this.ctx(`${a.op}#${index}.${i}`));
+    for (const c of ctxs) scheduler.add(c.proc);
+    this.world.gate = scheduler.gate;
+    try {
+      const results = await Promise.all(
+        actors.map(async (a, i) => {
+          const ctx = ctxs[i] as ClusterCtx;
+          try {
+            return await World.run(ctx.proc, () => this.exec(a, ctx, index, pre, strict, `.${i}`));
+          } finally {
+            scheduler.finish(ctx.proc);
+          }
+        }),
+      );
+      return {
+        kind: "concurrent",
+        outcomes: results.map(
+          (r): Outcome => (r.kind === "died" ? { kind: "died", cause: r.cause } : r.value),
+        ),
+      };
+    } finally {
+      this.world.gate = undefined;
+    }
+  }
+
+  /** Runs one action as `ctx.proc`; `actor` tags a concurrent actor (".0", ".1"), empty otherwise. */
+  private async exec(
+    step: Step,
+    ctx: ClusterCtx,
+    index: number,
+    pre: Observation,
+    strict: boolean,
+    actor = "",
+  ): Promise<Outcome> {
+    const s = this.system;
+    const proc = ctx.proc;
+    switch (step.op) {
+      case "apply":
+        return { kind: "apply", view: await s.apply(ctx, step.actor) };
+      case "plan":
+        return { kind: "command", view: await s.plan(ctx) };
+      case "status":
+        return { kind: "command", view: await s.status(ctx) };
+      case "refresh":
+        return { kind: "command", view: await s.refresh(ctx) };
+      case "import":
+        return { kind: "command", view: await s.importState(ctx) };
+      case "approve":
+        return { kind: "command", view: await s.approve(ctx, step.resource) };
+      case "force-unlock":
+        return { kind: "command", view: await s.forceUnlock(ctx, pre.lockId ?? "") };
+      case "boot":
+        return { kind: "boot", view: await s.boot(proc, { strict, workTree: this.workTree }) };
+      case "branch-create":
+        return {
+          kind: "command",
+          view: await s.branchCreate(proc, ROOT_OF(step.graph), step.branch),
+        };
+      case "branch-delete":
+        return {
+          kind: "command",
+          view: await s.branchDelete(proc, ROOT_OF(step.graph), step.branch),
+        };
+      case "insert": {
+        const tag = `${index}${actor}`;
+        const rng = this.world.rng.child("rows").child(tag);
+        const rows = Array.from({ length: step.rows }, (_, i) => ({
+          name: `p${tag}-${i}`,
+          age: rng.int(90),
+        }));
+        return { kind: "command", view: await s.insert(proc, ROOT_OF(step.graph), rows) };
+      }
+      case "open-rw":
+        return { kind: "command", view: await s.openReadWrite(proc, ROOT_OF(step.graph)) };
+      default:
+        throw new Error(`not an action: ${step.op}`);
     }
   }
 
@@ -387,6 +440,7 @@ export class Universe {
 }
 
 function failed(o: Outcome): boolean {
+  if (o.kind === "concurrent") return o.outcomes.some(failed);
   return (
     o.kind === "died" ||
     ((o.kind === "apply" || o.kind === "command" || o.kind === "boot") && !o.view.ok)
@@ -409,6 +463,8 @@ export function summarize(o: Outcome): string {
         : `boot failed ${o.view.failureCode ?? ""}`;
     case "command":
       return `ok=${o.view.ok} ${codes(o.view.diagnostics)}`;
+    case "concurrent":
+      return o.outcomes.map((x, i) => `[${i}] ${summarize(x)}`).join(" ");
   }
 }
 

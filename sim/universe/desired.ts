@@ -13,6 +13,8 @@ export interface DesiredGraph {
 
 export interface DesiredConfig {
   graphs: DesiredGraph[];
+  /** `state.lock` in cluster.yaml. */
+  readonly stateLock: boolean;
   policy: { readonly present: boolean; revision: number };
   provider: { readonly present: boolean; model: string };
 }
@@ -20,6 +22,7 @@ export interface DesiredConfig {
 export function desiredFromFixture(f: Fixture): DesiredConfig {
   return {
     graphs: [...f.graphs].sort().map((id) => ({ id, schema: "v1", query: "v1" })),
+    stateLock: f.stateLock,
     policy: { present: f.policy, revision: 0 },
     provider: { present: f.provider, model: "mock-m1" },
   };
@@ -28,6 +31,7 @@ export function desiredFromFixture(f: Fixture): DesiredConfig {
 export function cloneDesired(d: DesiredConfig): DesiredConfig {
   return {
     graphs: d.graphs.map((g) => ({ ...g })),
+    stateLock: d.stateLock,
     policy: { ...d.policy },
     provider: { ...d.provider },
   };
@@ -52,7 +56,7 @@ export function policyText(revision: number): string {
 /** The files of the config directory, by relative path, in a stable order. */
 export function renderWorkTree(d: DesiredConfig): Array<[string, string]> {
   const files: Array<[string, string]> = [];
-  const y: string[] = ["", "version: 1", "state:", "  backend: cluster", "  lock: true"];
+  const y: string[] = ["", "version: 1", "state:", "  backend: cluster", `  lock: ${d.stateLock}`];
   if (d.provider.present) {
     y.push(
       "providers:",

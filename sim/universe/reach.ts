@@ -50,6 +50,14 @@ const PREFIXES: Partial<Record<OpName, readonly string[]>> = {
   ],
   "branch-create": ["engine.branch.create", "branch_create.", "engine.recovery.", "recovery."],
   "branch-delete": ["engine.branch.delete", "engine.recovery.", "recovery."],
+  concurrently: [
+    "cluster.state.",
+    "cluster.lock.",
+    "cluster.sidecar.",
+    "cluster_apply.",
+    "engine.manifest.",
+    "engine.branch.",
+  ],
 };
 
 const REACHABLE: Readonly<Partial<Record<OpName, readonly FailpointName[]>>> = Object.freeze(

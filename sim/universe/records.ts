@@ -9,7 +9,8 @@ export type Outcome =
   | { readonly kind: "died"; readonly cause: string }
   | { readonly kind: "apply"; readonly view: ApplyView }
   | { readonly kind: "boot"; readonly view: BootView }
-  | { readonly kind: "command"; readonly view: CommandView };
+  | { readonly kind: "command"; readonly view: CommandView }
+  | { readonly kind: "concurrent"; readonly outcomes: readonly Outcome[] };
 
 /** Everything the oracles may look at about one executed step. */
 export interface StepRecord {

@@ -1,5 +1,12 @@
 import type { Rng } from "../../src/world/rng.ts";
-import type { Crash, CrashPlan, GenerativeScenario, OpName, Step } from "../scenario/schema.ts";
+import type {
+  Action,
+  Crash,
+  CrashPlan,
+  GenerativeScenario,
+  OpName,
+  Step,
+} from "../scenario/schema.ts";
 import { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
 import type { DesiredConfig } from "./desired.ts";
 import type { Observation } from "./observe.ts";
@@ -115,6 +122,24 @@ export function sampleStep(
         ? { op: "insert", graph: rng.pick(rootGraphs), rows: rng.range(1, 3) }
         : null,
     "open-rw": () => (rootGraphs.length ? { op: "open-rw", graph: rng.pick(rootGraphs) } : null),
+    concurrently: () => {
+      // Races the upstream design has to survive: two applies (meaningful without the lock),
+      // apply against a server boot, apply against an agent creating a review branch, and
+      // refresh against apply.
+      const pairs: Array<readonly [Action, Action]> = [
+        [{ op: "apply" }, { op: "apply" }],
+        [{ op: "apply" }, { op: "boot" }],
+        [{ op: "refresh" }, { op: "apply" }],
+      ];
+      const roots = rootGraphs.filter((g) => !obs.graphs[g]?.branches.includes("review"));
+      if (roots.length > 0)
+        pairs.push([
+          { op: "apply" },
+          { op: "branch-create", graph: rng.pick(roots), branch: "review" },
+        ]);
+      const [a, b] = rng.pick(pairs);
+      return { op: "concurrently", actors: [a, b] };
+    },
     "legacy-strip": () => {
       if (!obs.ledger?.parsed) return null;
       const kinds: Array<"policy-bindings" | "embedding-profile"> = [];

@@ -21,6 +21,8 @@ export const DEFECTS = {
     "the sweep retires a completed schema-apply or create sidecar without rolling the ledger forward",
   "restore-wrong-version":
     "engine roll-back restores a table to its first version instead of the manifest's pin",
+  "cas-blind-write":
+    "the ledger write skips the compare against the state the command read, so a concurrent apply's write is silently overwritten",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

@@ -1,0 +1,46 @@
+import type { Outcome } from "../universe/records.ts";
+import type { Violation } from "../universe/result.ts";
+import { type Oracle, violation } from "./Oracle.ts";
+
+const NAME = "concurrent-writes-serialize";
+
+function wrote(o: Outcome): boolean {
+  if (o.kind === "apply") return o.view.state_written;
+  if (o.kind === "command")
+    return o.view.ok && (o.view as { operation?: string }).operation !== undefined;
+  return false;
+}
+
+/**
+ * Concurrent state-mutating commands serialise through the ledger's compare-and-swap: every
+ * write that reports success advances the revision by exactly one, so a write is never lost
+ * under another (the revision moves by as many as reported writing), and a loser of the race
+ * says so (`state_cas_mismatch`) instead of reporting success.
+ */
+export const concurrentWritesSerialize: Oracle = {
+  name: NAME,
+  description:
+    "concurrent ledger writes serialise: each acknowledged write advances the revision by one",
+  judge(input) {
+    const out: Violation[] = [];
+    for (const r of input.records) {
+      if (r.outcome.kind !== "concurrent") continue;
+      const before = r.pre.ledger?.revision ?? null;
+      const after = r.post.ledger?.revision ?? null;
+      if (before === null || after === null) continue;
+      const acknowledged = r.outcome.outcomes.filter(wrote).length;
+      if (after - before !== acknowledged) {
+        out.push(
+          violation(
+            NAME,
+            "lost_concurrent_write",
+            r.index,
+            `the revision to move by the ${acknowledged} write(s) the actors acknowledged (from ${before})`,
+            `it moved to ${after}`,
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
