@@ -8,6 +8,14 @@ import type { KnownFinding } from "./KnownFinding.ts";
  * the schema-contract check ("accepted compiled schema does not match the recorded schema
  * state"), and the graph stays quarantined whatever the operator runs.
  */
+/** Faults that can stop an apply between staging writes (a lost acknowledgement stops it too). */
+const STAGING_DAMAGE: ReadonlySet<string> = new Set([
+  "write-error",
+  "ack-loss",
+  "lost-write",
+  "misdirected-write",
+]);
+
 export const partialStagingPromotion: KnownFinding = {
   id: "F1-partial-staging-promotion",
   title: "a schema apply interrupted between staging writes bricks the graph",
@@ -42,10 +50,7 @@ export const partialStagingPromotion: KnownFinding = {
       (e) =>
         (e.t === "fp" && between.test(e.name) && e.action !== "probe") ||
         (e.t === "death" && /engine\.schema_apply\.staging_write_(ir|state) /.test(e.cause)) ||
-        (e.t === "fault" &&
-          /\.staging$/.test(e.key) &&
-          e.kind !== "latency" &&
-          e.kind !== "ack-loss"),
+        (e.t === "fault" && /\.staging$/.test(e.key) && STAGING_DAMAGE.has(e.kind)),
     );
   },
 };

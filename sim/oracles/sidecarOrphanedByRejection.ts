@@ -1,6 +1,7 @@
 import type { GraphView } from "../universe/observe.ts";
+import { ROOT_OF } from "../universe/observe.ts";
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, stepEvents, violation } from "./Oracle.ts";
 
 const NAME = "sidecar-orphaned-by-rejection";
 
@@ -43,7 +44,13 @@ export const sidecarOrphanedByRejection: Oracle = {
             x.code === "recovery_sidecar_cleanup_failed" &&
             fresh.some((s) => x.path.endsWith(s.key)),
         );
-        if (fresh.length > 0 && !visible) {
+        // When reads of the graph failed in this step, the pre-movement proof could not tell,
+        // and keeping the sidecar is the specified conservative answer (spec §4.9).
+        const root = ROOT_OF(g);
+        const couldNotTell = stepEvents(input, r).some(
+          (e) => e.t === "fault" && e.kind === "read-error" && e.key.startsWith(root),
+        );
+        if (fresh.length > 0 && !visible && !couldNotTell) {
           out.push(
             violation(
               NAME,
