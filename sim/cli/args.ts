@@ -10,6 +10,7 @@ export const COMMANDS = [
   "enumerate",
   "coverage",
   "report",
+  "merge",
   "catalog",
   "oracles",
   "golden",
@@ -65,6 +66,7 @@ export const ArgsSchema = z.object({
   html: z.string().optional(),
   /** `report`'s positional argument: the saved JSON report to render. */
   input: z.string().optional(),
+  inputs: z.array(z.string()).default([]),
   timeLimit: z
     .string()
     .regex(/^\d+(\.\d+)?$/, "--time-limit expects seconds")
@@ -107,7 +109,8 @@ export function parseCliArgs(argv: readonly string[]): Args {
     throw new InputError("bad_arguments", (e as Error).message.split("\n")[0] ?? "bad arguments");
   }
   const { values, positionals } = parsed;
-  const maxPositionals = positionals[0] === "report" ? 2 : 1;
+  const maxPositionals =
+    positionals[0] === "report" ? 2 : positionals[0] === "merge" ? Number.POSITIVE_INFINITY : 1;
   if (positionals.length > maxPositionals)
     throw new InputError("bad_arguments", `unexpected argument '${positionals[maxPositionals]}'`);
   const command = values.help ? "help" : (positionals[0] ?? "run");
@@ -123,6 +126,7 @@ export function parseCliArgs(argv: readonly string[]): Args {
     junit: values.junit,
     html: values.html,
     input: positionals[1],
+    inputs: positionals.slice(1),
     timeLimit: values["time-limit"],
     shard: values.shard,
     workers: values.workers,
@@ -164,6 +168,8 @@ usage:
   pnpm sim report REPORT.json --html FILE
                                     render a saved JSON report as one self-contained HTML page
                                     (its failing universes are replayed for their timelines)
+  pnpm sim merge A.json B.json ... --json OUT.json [--junit F] [--html F]
+                                    merge shard reports (refuses if a universe's traces differ)
   pnpm sim catalog                  print the failpoint catalog
   pnpm sim oracles [--write]        run every scripted scenario with each planted defect and
                                     print the oracle x defect table (--write: into README.md)

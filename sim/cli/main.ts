@@ -13,8 +13,9 @@ import { runFleet, toRecord } from "../orchestrator/fleet.ts";
 import { allocateSeeds, parseShard, planJobs, type UniverseJob } from "../orchestrator/jobs.ts";
 import { replayLine, replayPin } from "../orchestrator/replayLine.ts";
 import type { Reporter } from "../orchestrator/reporter.ts";
+import { mergeReports } from "../report/merge.ts";
 import { ConsoleReporter } from "../reporters/ConsoleReporter.ts";
-import { formatFailure } from "../reporters/format.ts";
+import { formatFailure, formatSummary } from "../reporters/format.ts";
 import { toJunit } from "../reporters/junit.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { findScenario, shippedScenarios } from "../scenario/registry.ts";
@@ -25,7 +26,7 @@ import { runUniverse } from "../universe/run.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
 import { goldenCommand } from "./golden.ts";
-import { reportCommand, writeHtmlReport } from "./htmlReport.ts";
+import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
 import { oraclesCommand } from "./oracleTable.ts";
 
@@ -224,6 +225,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       }
       case "report":
         return await reportCommand(args.input, args.html, args.file, io);
+      case "merge": {
+        if (args.inputs.length === 0)
+          throw new InputError("bad_arguments", "merge needs one or more JSON reports");
+        if (args.json === undefined)
+          throw new InputError("bad_arguments", "merge needs --json OUT.json");
+        const merged = mergeReports(args.inputs.map(loadReport));
+        writeOut(args.json, `${JSON.stringify(merged, null, 2)}\n`);
+        if (args.junit !== undefined) writeOut(args.junit, toJunit(merged));
+        for (const line of formatSummary(merged)) io.out(line);
+        return merged.summary.failed + merged.summary.crashed > 0 ? 1 : 0;
+      }
       case "run":
         return await runCommand(args, io);
     }

@@ -1,5 +1,6 @@
 import type { DefectName } from "../../src/world/defects.ts";
 import { NoFaults } from "../../src/world/faults.ts";
+import { BudgetExceeded } from "../../src/world/process.ts";
 import { formatEvent } from "../../src/world/trace.ts";
 import { describePlan, drawFaultPlan, HOSTILE_FAULTS, isHostile } from "../faults/FaultPlan.ts";
 import { FaultyStore } from "../faults/FaultyStore.ts";
@@ -15,7 +16,12 @@ import { Universe } from "./Universe.ts";
 
 const HOSTILE: ReadonlySet<string> = new Set(HOSTILE_FAULTS);
 
+/** Store calls a universe may make before it is cut (generous: a default universe makes ~3k). */
+export const DEFAULT_CALL_BUDGET = 2_000_000;
+
 export interface RunOptions {
+  /** Overrides DEFAULT_CALL_BUDGET (tests of the budget itself). */
+  readonly callBudget?: number;
   readonly system: System;
   readonly oracles: readonly Oracle[];
   /** Upstream defects reproduced on purpose: matching violations are reported as known. */
@@ -81,8 +87,10 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     ]),
   ].sort();
   const u = new Universe(job.scenario, job.seed, defects, opts.system, { trace: true });
+  u.world.callBudget = opts.callBudget ?? DEFAULT_CALL_BUDGET;
   let error: string | undefined;
   let faulty: FaultyStore | null = null;
+  let budget: string | undefined;
   let lifeStart = { writes: 0, reached: new Map<string, number>() };
   let lifeEnd = lifeStart;
   try {
@@ -95,10 +103,20 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     u.disarmLife();
     if (job.scenario.liveness) u.liveness = await livenessPhase(u);
   } catch (e) {
-    error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (e instanceof BudgetExceeded) budget = e.message;
+    else error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     u.world.trace.push({ t: "note", text: `harness error: ${error}` });
   }
   const violations: Violation[] = [];
+  if (budget !== undefined) {
+    violations.push({
+      oracle: "budget",
+      code: "step_budget_exceeded",
+      step: u.records.length,
+      expected: "the universe to finish",
+      observed: budget,
+    });
+  }
   const known: KnownHit[] = [];
   let excused = 0;
   // A store that lied may make any storage-trusting oracle fire; with hostile damage on record

@@ -19,13 +19,27 @@ export class ProcessDeath extends Error {
   }
 }
 
+/**
+ * The world's store-call budget ran out: a universe that loops is cut here and reported, never
+ * left to hang. Not a death and not a model error: model code must let it through.
+ */
+export class BudgetExceeded extends Error {
+  constructor(readonly budget: number) {
+    super(`store-call budget of ${budget} exhausted (a loop in the model or the harness?)`);
+    this.name = "BudgetExceeded";
+  }
+}
+
 export function isDeath(e: unknown): e is ProcessDeath {
   return e instanceof ProcessDeath;
 }
 
-/** Rethrows a ProcessDeath; lets model code write `catch (e) { rethrowDeath(e); ... }`. */
+/**
+ * Rethrows what must unwind through model code (a ProcessDeath, or the world's exhausted call
+ * budget); lets model code write `catch (e) { rethrowDeath(e); ... }`.
+ */
 export function rethrowDeath(e: unknown): void {
-  if (e instanceof ProcessDeath) throw e;
+  if (e instanceof ProcessDeath || e instanceof BudgetExceeded) throw e;
 }
 
 /** What a named failpoint asks of its call site after `Process.failpoint` returned. */
@@ -117,6 +131,7 @@ class ProcessStorage implements Storage {
 
   private async enter(): Promise<void> {
     this.proc.checkAlive();
+    this.world.noteCall();
     const gate = this.world.gate;
     if (gate !== undefined) {
       await gate(this.proc);

@@ -4,7 +4,7 @@ import type { DefectName } from "./defects.ts";
 import { Failpoints } from "./failpoints/Failpoints.ts";
 import { type FaultLayer, NoFaults } from "./faults.ts";
 import { type Ids, UlidIds } from "./ids.ts";
-import { Process, ProcessDeath } from "./process.ts";
+import { BudgetExceeded, Process, ProcessDeath } from "./process.ts";
 import { Rng } from "./rng.ts";
 import { MemoryStore } from "./store/MemoryStore.ts";
 import type { ObjectStore } from "./store/ObjectStore.ts";
@@ -49,6 +49,9 @@ export class World {
   writeTrigger: WriteTrigger = { mode: "off" };
   /** Durable writes attempted since the trigger was last set. */
   writes = 0;
+  /** Store calls made in the world's whole life, and the most it may make. */
+  calls = 0;
+  callBudget = Number.POSITIVE_INFINITY;
   /** Durable writes attempted in the world's whole life (every process). */
   totalWrites = 0;
   /**
@@ -113,6 +116,11 @@ export class World {
   setWriteTrigger(t: WriteTrigger): void {
     this.writeTrigger = t;
     this.writes = 0;
+  }
+
+  /** Called by every process before each store call; enforces the call budget. */
+  noteCall(): void {
+    if (++this.calls > this.callBudget) throw new BudgetExceeded(this.callBudget);
   }
 
   /** Called by every process before each durable write; may kill the writer. */
