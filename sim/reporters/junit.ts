@@ -7,8 +7,15 @@ function esc(s: string): string {
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "");
+    .split("")
+    .filter((c) => !XML_FORBIDDEN.has(c.charCodeAt(0)))
+    .join("");
 }
+
+/** Control characters XML 1.0 cannot carry at all (tab, newline and carriage return it can). */
+const XML_FORBIDDEN: ReadonlySet<number> = new Set(
+  Array.from({ length: 32 }, (_, i) => i).filter((i) => i !== 9 && i !== 10 && i !== 13),
+);
 
 /** JUnit XML: one testsuite per scenario, one testcase per universe. Pure. */
 export function toJunit(report: Report): string {

@@ -14,11 +14,7 @@ function failure(code: string, path: string, e: unknown): CommandView {
   return { ok: false, diagnostics: [{ code: code2, severity: "error", path, message }] };
 }
 
-async function engineAction(
-  proc: Process,
-  root: string,
-  f: () => Promise<void>,
-): Promise<CommandView> {
+async function engineAction(root: string, f: () => Promise<void>): Promise<CommandView> {
   try {
     await f();
     return { ok: true, diagnostics: [] };
@@ -70,22 +66,22 @@ export function modelSystem(): System {
       };
     },
     branchCreate: (proc, root, branch) =>
-      engineAction(proc, root, async () =>
+      engineAction(root, async () =>
         (await openGraph(proc, root, "read_write")).createBranch(branch),
       ),
     branchDelete: (proc, root, branch) =>
-      engineAction(proc, root, async () =>
+      engineAction(root, async () =>
         (await openGraph(proc, root, "read_write")).deleteBranch(branch),
       ),
     insert: (proc, root, rows) =>
-      engineAction(proc, root, async () => {
+      engineAction(root, async () => {
         await (await openGraph(proc, root, "read_write")).insert(
           "Person",
           rows.map((r) => ({ ...r })),
         );
       }),
     seedRows: (proc, root, rows) =>
-      engineAction(proc, root, async () => {
+      engineAction(root, async () => {
         await (await openGraph(proc, root, "read_write")).insert(
           "Person",
           rows.map((r) => ({ ...r })),
@@ -115,7 +111,7 @@ export function modelSystem(): System {
       return out;
     },
     openReadWrite: (proc, root) =>
-      engineAction(proc, root, async () => void (await openGraph(proc, root, "read_write"))),
+      engineAction(root, async () => void (await openGraph(proc, root, "read_write"))),
   };
 }
 
