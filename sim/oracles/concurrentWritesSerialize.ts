@@ -4,9 +4,16 @@ import { type Oracle, violation } from "./Oracle.ts";
 
 const NAME = "concurrent-writes-serialize";
 
-/** A write whose outcome the actor cannot know (it died, or the write call itself failed). */
+/**
+ * A write whose outcome the actor cannot know (it died, or the write call itself failed), or
+ * cannot tell from its output: a refresh writes the ledger even when it reports errors (spec
+ * §2.18, "always (revision + 1), even with errors"), so an unsuccessful refresh may or may not
+ * have written.
+ */
 function indeterminate(o: Outcome): boolean {
   if (o.kind === "died") return true;
+  if (o.kind === "command" && !o.view.ok)
+    if ((o.view as { operation?: string }).operation === "refresh") return true;
   if (o.kind === "apply" || o.kind === "command")
     return o.view.diagnostics.some((d) => d.code === "state_write_error");
   return false;
