@@ -8,6 +8,7 @@ const NAME = "ledgerNeverRollsBackAndConverges";
 const arbitrary: fc.Arbitrary<Case> = lifeCase({
   maxSteps: 12,
   crashChance: 0.3,
+  concurrent: 2,
   weights: { "edit-schema": 4, apply: 6, refresh: 2, "force-unlock": 2 },
 });
 
@@ -18,7 +19,10 @@ const arbitrary: fc.Arbitrary<Case> = lifeCase({
  * which plays an older Omnigraph, is the one exemption); an apply that reports its state
  * written really persisted every applied change (acknowledged-means-durable); and every apply
  * that reports convergence leaves a ledger that records exactly the graphs that exist, with
- * the schema each holds, compared by compiled meaning (ledger-converges-to-reality). The
+ * the schema each holds, compared by compiled meaning (ledger-converges-to-reality); and
+ * concurrent writers (two or three actors at once, with or without the state lock) serialise
+ * through the ledger's compare-and-swap, losing no acknowledged write
+ * (concurrent-writes-serialize). The
  * liveness phase ends with such an apply whenever the remedy converges.
  */
 export const ledgerNeverRollsBackAndConverges: Property<Case> = {
@@ -34,6 +38,7 @@ export const ledgerNeverRollsBackAndConverges: Property<Case> = {
       ...judge(run, "ledger-never-rolls-back"),
       ...judge(run, "acknowledged-means-durable"),
       ...judge(run, "ledger-converges-to-reality"),
+      ...judge(run, "concurrent-writes-serialize"),
     ];
     return out;
   },

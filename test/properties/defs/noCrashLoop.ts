@@ -25,6 +25,7 @@ export const EXCLUDED_FINDINGS = KNOWN_FINDINGS;
 const arbitrary: fc.Arbitrary<Case> = lifeCase({
   maxSteps: 12,
   crashChance: 0.3,
+  concurrent: 2,
   weights: { "edit-schema": 4, apply: 6, boot: 2 },
 });
 

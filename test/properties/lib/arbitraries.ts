@@ -27,9 +27,11 @@ export function fixture(opts: {
   readonly provider?: fc.Arbitrary<boolean>;
   readonly rows?: fc.Arbitrary<number>;
   readonly legacy?: fc.Arbitrary<Fixture["legacy"]>;
+  readonly stateLock?: fc.Arbitrary<boolean>;
 }): fc.Arbitrary<Partial<Fixture>> {
   return fc.record({
     graphs: opts.graphs,
+    stateLock: opts.stateLock ?? fc.constant(true),
     provider: opts.provider ?? fc.constant(false),
     rows: opts.rows ?? fc.integer({ min: 0, max: 3 }),
     legacy: opts.legacy ?? fc.constant([] as Fixture["legacy"]),
@@ -182,6 +184,24 @@ export function anyStep(weights: Partial<Record<OpName, number>> = {}): fc.Arbit
   );
 }
 
+/** Two or three actors running at once, interleaved at store calls by the world's scheduler. */
+export function concurrently(): fc.Arbitrary<Step> {
+  const actor = fc.oneof(
+    { weight: 4, arbitrary: fc.constant({ op: "apply" } as const) },
+    { weight: 2, arbitrary: fc.constant({ op: "refresh" } as const) },
+    { weight: 1, arbitrary: fc.constant({ op: "boot" } as const) },
+    { weight: 1, arbitrary: g.map((graph) => ({ op: "insert", graph, rows: 1 }) as const) },
+    { weight: 1, arbitrary: g.map((graph) => ({ op: "open-rw", graph }) as const) },
+    {
+      weight: 1,
+      arbitrary: g.map((graph) => ({ op: "branch-create", graph, branch: "feature" }) as const),
+    },
+  );
+  return fc
+    .array(actor, { minLength: 2, maxLength: 3 })
+    .map((actors) => ({ op: "concurrently", actors }) as Step);
+}
+
 /**
  * A whole life: a world (seed, 1..3 graphs, maybe a provider, maybe rows, maybe an aged
  * ledger) and a stream of any operations, each with a crash point now and then, followed by
@@ -191,20 +211,31 @@ export function lifeCase(opts: {
   readonly maxSteps: number;
   readonly crashChance: number;
   readonly weights?: Partial<Record<OpName, number>>;
+  /** Weight of concurrent steps (two or three actors at once) among the others; 0: none. */
+  readonly concurrent?: number;
 }): fc.Arbitrary<{
   seed: number;
   fixture: Partial<Fixture>;
   steps: Step[];
   liveness: true;
 }> {
+  const one = withCrash(anyStep(opts.weights), opts.crashChance);
+  const step = opts.concurrent
+    ? fc.oneof(
+        { weight: 10, arbitrary: one },
+        { weight: opts.concurrent, arbitrary: concurrently() },
+      )
+    : one;
   return fc.record({
     seed: worldSeed(),
     fixture: fixture({
       graphs: graphSet(1, 3),
       provider: fc.boolean(),
       legacy: fc.subarray(["policy-bindings", "embedding-profile"] as Fixture["legacy"]),
+      // Without the state lock, concurrent applies race on the ledger's compare-and-swap.
+      stateLock: opts.concurrent ? fc.boolean() : fc.constant(true),
     }),
-    steps: fc.array(withCrash(anyStep(opts.weights), opts.crashChance), {
+    steps: fc.array(step, {
       minLength: 1,
       maxLength: opts.maxSteps,
     }),
