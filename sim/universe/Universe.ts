@@ -1,6 +1,5 @@
-import { Volume } from "memfs";
 import type { FailpointName } from "../../src/catalog/failpoints.ts";
-import { type FsReadLike, fsWorkTree, type WorkTree } from "../../src/cluster/worktree.ts";
+import type { WorkTree } from "../../src/cluster/worktree.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { prettyJsonLine, tryParseJson } from "../../src/util/json.ts";
 import type { DefectName } from "../../src/world/defects.ts";
@@ -9,6 +8,7 @@ import { World } from "../../src/world/world.ts";
 import type { FaultPlan } from "../faults/FaultPlan.ts";
 import type { Action, Crash, Scenario, Step } from "../scenario/schema.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
+import { MemWorkTree } from "./memWorkTree.ts";
 import { type Observation, observe, ROOT_OF } from "./observe.ts";
 import type { LivenessRecord, Outcome, StepRecord } from "./records.ts";
 import { Scheduler } from "./Scheduler.ts";
@@ -38,8 +38,8 @@ export interface UniverseOptions {
  */
 export class Universe {
   readonly world: World;
-  readonly vol = new Volume();
-  readonly workTree: WorkTree;
+  private readonly tree = new MemWorkTree();
+  readonly workTree: WorkTree = this.tree;
   desired: DesiredConfig;
   readonly records: StepRecord[] = [];
   liveness: LivenessRecord = {
@@ -67,7 +67,6 @@ export class Universe {
     opts: UniverseOptions,
   ) {
     this.world = World.simulated(seed, { defects, trace: opts.trace, env: SIM_ENV });
-    this.workTree = fsWorkTree(this.vol.promises as unknown as FsReadLike);
     this.desired = desiredFromFixture(scenario.fixture);
     this.writeWorkTree();
   }
@@ -77,13 +76,9 @@ export class Universe {
   }
 
   private writeWorkTree(): void {
-    if (this.vol.existsSync(CONFIG_DIR))
-      this.vol.rmSync(CONFIG_DIR, { recursive: true, force: true });
-    this.vol.mkdirSync(CONFIG_DIR, { recursive: true });
-    for (const [path, text] of renderWorkTree(this.desired)) {
-      this.vol.writeFileSync(`${CONFIG_DIR}/${path}`, text);
-      this.sourcesByDigest.set(sha256Hex(text), text);
-    }
+    const files = renderWorkTree(this.desired);
+    this.tree.replaceDir(CONFIG_DIR, files);
+    for (const [, text] of files) this.sourcesByDigest.set(sha256Hex(text), text);
   }
 
   ctx(name: string): ClusterCtx {

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { describeIssues, sortedEntries, zMap } from "../cluster/records/zodText.ts";
+import { memoByText } from "../util/memo.ts";
 
 /**
  * The server's policy bundle format (upstream crate omnigraph-policy), reduced to what the
@@ -88,6 +89,11 @@ type Parsed<T> =
 
 /** Decodes and validates a bundle's YAML text, with upstream's validation messages. */
 export function parsePolicyConfig(source: string): Parsed<PolicyConfig> {
+  return parsePolicyText(source);
+}
+
+/** A pure function of the text: remembered by content, the value frozen. */
+const parsePolicyText = memoByText((source: string): Parsed<PolicyConfig> => {
   let value: unknown;
   try {
     value = parseYaml(source);
@@ -111,7 +117,7 @@ export function parsePolicyConfig(source: string): Parsed<PolicyConfig> {
   };
   const invalid = validatePolicyConfig(config);
   return invalid === null ? { ok: true, value: config } : { ok: false, message: invalid };
-}
+});
 
 function validatePolicyConfig(c: PolicyConfig): string | null {
   if (c.version !== 1) return "policy version must be 1";

@@ -1,4 +1,5 @@
 import { parseDocument } from "yaml";
+import { memoByText } from "../../util/memo.ts";
 import { CLUSTER_CONFIG_FILE } from "../constants.ts";
 import { type Diagnostic, error, errorText, hasErrors } from "../diagnostics.ts";
 import { describeIssues } from "../records/zodText.ts";
@@ -55,10 +56,10 @@ export async function parseClusterConfig(
     return done(null);
   }
 
-  diagnostics.push(...duplicateKeyDiagnostics(text), ...futureFieldDiagnostics(text));
-  if (hasErrors(diagnostics)) return done(null);
-
-  const decoded = decodeClusterYaml(text);
+  const scanned = scanAndDecode(text);
+  diagnostics.push(...scanned.diagnostics);
+  const decoded = scanned.decoded;
+  if (decoded === null) return done(null);
   if (!decoded.ok) {
     diagnostics.push(
       error(
@@ -71,6 +72,22 @@ export async function parseClusterConfig(
   }
   return done(decoded.raw);
 }
+
+/**
+ * The text-only part of reading `cluster.yaml` (the line scans, then the strict decode unless
+ * they found an error): a pure function of the text, so remembered by content.
+ */
+const scanAndDecode = memoByText(
+  (
+    text: string,
+  ): {
+    diagnostics: Diagnostic[];
+    decoded: ReturnType<typeof decodeClusterYaml> | null;
+  } => {
+    const diagnostics = [...duplicateKeyDiagnostics(text), ...futureFieldDiagnostics(text)];
+    return { diagnostics, decoded: hasErrors(diagnostics) ? null : decodeClusterYaml(text) };
+  },
+);
 
 export function decodeClusterYaml(
   text: string,

@@ -1,3 +1,4 @@
+import { memoByText } from "../../util/memo.ts";
 import { type Cursor, ParseFailure, type PositionedError, runParser } from "../lang/cursor.ts";
 import type {
   AggFunc,
@@ -19,15 +20,19 @@ export type QueryParse =
   | { readonly ok: true; readonly queries: readonly QueryAst[] }
   | { readonly ok: false; readonly error: PositionedError };
 
-/** Parses a `.gq` file (any number of `query` declarations). Never throws. */
+/** Parses a `.gq` file (any number of `query` declarations). Never throws. Memoized by text. */
 export function parseQueries(source: string): QueryParse {
+  return parseQueriesText(source);
+}
+
+const parseQueriesText = memoByText((source: string): QueryParse => {
   const r = runParser(source, (c) => {
     const queries: QueryAst[] = [];
     while (!c.atEnd()) queries.push(parseQueryDecl(c));
     return queries;
   });
   return r.ok ? { ok: true, queries: r.value } : { ok: false, error: r.error };
-}
+});
 
 const BASE_TYPES = /^(String|Blob|Bool|I32|I64|U32|U64|F32|F64|DateTime|Date)\b/;
 const UNSUPPORTED_CALLS = ["nearest", "search", "fuzzy", "match_text", "bm25", "rrf"];

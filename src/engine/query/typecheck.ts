@@ -1,3 +1,4 @@
+import { memoByObject } from "../../util/memo.ts";
 import { type Catalog, lookupEdge } from "../schema/catalog.ts";
 import type { CompiledSchema } from "../schema/compile.ts";
 import {
@@ -57,8 +58,20 @@ interface Ctx {
   aliases: Map<string, Resolved>;
 }
 
-/** Typechecks one parsed query against a compiled schema. Never throws. */
+/**
+ * Typechecks one parsed query against a compiled schema. Never throws. A pure function of
+ * the two: when both are memoized (frozen) values, the verdict is remembered with them.
+ */
 export function typecheckQuery(q: QueryAst, schema: CompiledSchema): TypecheckResult {
+  return Object.isFrozen(q) ? typecheckMemo(q)(schema) : typecheckFresh(q, schema);
+}
+
+const typecheckMemo = memoByObject(
+  (q: QueryAst) => memoByObject((schema: CompiledSchema) => typecheckFresh(q, schema)),
+  { freeze: false },
+);
+
+function typecheckFresh(q: QueryAst, schema: CompiledSchema): TypecheckResult {
   try {
     const params = declaredParams(q);
     const catalog = schema.catalog;

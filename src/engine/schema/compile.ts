@@ -1,3 +1,4 @@
+import { memoByObject, memoByText } from "../../util/memo.ts";
 import type { PositionedError } from "../lang/cursor.ts";
 import { positioned } from "../lang/cursor.ts";
 import type { SchemaFile } from "./ast.ts";
@@ -19,12 +20,16 @@ export type SchemaCompile =
   | { readonly ok: true; readonly schema: CompiledSchema }
   | { readonly ok: false; readonly error: SchemaCompileError };
 
-/** Parses and compiles `.pg` source. Never throws. */
+/** Parses and compiles `.pg` source. Never throws. A pure function of the text: memoized. */
 export function compileSchema(source: string): SchemaCompile {
+  return compileSchemaText(source);
+}
+
+const compileSchemaText = memoByText((source: string): SchemaCompile => {
   const parsed = parseSchema(source);
   if (!parsed.ok) return { ok: false, error: { ...parsed.error, kind: "parse" } };
   return compileSchemaFile(source, parsed.schema);
-}
+});
 
 /**
  * Catalog rules run before the IR is built, so duplicate types read as the catalog's
@@ -56,10 +61,14 @@ export function compileSchemaFile(source: string, schema: SchemaFile): SchemaCom
 
 /** Rebuilds a compiled schema from an accepted IR (what `_schema.ir.json` holds). */
 export function compiledFromIr(ir: SchemaIR): CompiledSchema | { error: string } {
+  return compiledFromIrMemo(ir);
+}
+
+const compiledFromIrMemo = memoByObject((ir: SchemaIR): CompiledSchema | { error: string } => {
   const cat = buildCatalog(ir);
   if (!cat.ok) return { error: cat.message };
   return { ir, irHash: schemaIrHash(ir), catalog: cat.catalog };
-}
+});
 
 function catalogError(source: string, offset: number, message: string): SchemaCompile {
   return { ok: false, error: { ...positioned(source, offset, message), kind: "catalog" } };

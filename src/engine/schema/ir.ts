@@ -1,4 +1,5 @@
 import { sha256Hex } from "../../util/digest.ts";
+import { memoByObject } from "../../util/memo.ts";
 import type {
   Annotation,
   Cardinality,
@@ -191,6 +192,10 @@ export function constraintKey(c: Constraint): string {
  * the hash) depends only on content, even for an IR read back from the store.
  */
 export function canonicalIr(ir: SchemaIR): SchemaIR {
+  return canonicalIrMemo(ir);
+}
+
+const canonicalIrMemo = memoByObject((ir: SchemaIR): SchemaIR => {
   const ann = (a: Annotation): Annotation =>
     a.kwargs === undefined || Object.keys(a.kwargs).length === 0
       ? { name: a.name, value: a.value }
@@ -250,12 +255,17 @@ export function canonicalIr(ir: SchemaIR): SchemaIR {
       constraints: e.constraints.map(con),
     })),
   };
-}
+});
 
 /** `sha256:<hex>` of the compact canonical JSON, as upstream's `schema_ir_hash`. */
 export function schemaIrHash(ir: SchemaIR): string {
-  return `sha256:${sha256Hex(JSON.stringify(canonicalIr(ir)))}`;
+  return schemaIrHashMemo(ir);
 }
+
+const schemaIrHashMemo = memoByObject(
+  (ir: SchemaIR): string => `sha256:${sha256Hex(JSON.stringify(canonicalIr(ir)))}`,
+  { freeze: false },
+);
 
 export function schemaIrPrettyJson(ir: SchemaIR): string {
   return JSON.stringify(canonicalIr(ir), null, 2);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { StepLabel } from "../../catalog/failpoints.ts";
-import { type Process, rethrowDeath } from "../../world/process.ts";
+import { memoByText } from "../../util/memo.ts";
+import type { Process } from "../../world/process.ts";
 import { asEngineError, corruptObject, EngineError } from "../errors.ts";
 
 /**
@@ -69,22 +70,46 @@ export class GraphStorage {
   }
 }
 
-/** Parses and validates stored JSON; anything malformed is `corrupt_object` naming `key`. */
+/**
+ * Parses and validates stored JSON; anything malformed is `corrupt_object` naming `key`.
+ * The decoded value is frozen: it is remembered by (schema, text) and shared.
+ */
 export function decodeJson<T>(key: string, text: string, schema: z.ZodType<T>): T {
+  const d = decoderFor(schema)(text);
+  if (d.ok) return d.value;
+  throw corruptObject(key, d.message);
+}
+
+type Decoded<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string };
+
+/** One content-keyed memo per record schema (schemas are module constants). */
+const decoders = new WeakMap<z.ZodType, (text: string) => Decoded<unknown>>();
+
+function decoderFor<T>(schema: z.ZodType<T>): (text: string) => Decoded<T> {
+  let d = decoders.get(schema);
+  if (d === undefined) {
+    d = memoByText((text: string): Decoded<unknown> => decodeFresh(text, schema));
+    decoders.set(schema, d);
+  }
+  return d as (text: string) => Decoded<T>;
+}
+
+function decodeFresh<T>(text: string, schema: z.ZodType<T>): Decoded<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    rethrowDeath(e);
-    throw corruptObject(key, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    return { ok: false, message: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
   }
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-    throw corruptObject(key, `unexpected shape${where}: ${issue?.message ?? "invalid"}`);
+    return { ok: false, message: `unexpected shape${where}: ${issue?.message ?? "invalid"}` };
   }
-  return r.data;
+  return { ok: true, value: r.data };
 }
 
 export function prettyJson(value: unknown): string {
