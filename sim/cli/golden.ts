@@ -41,8 +41,13 @@ export async function computeGolden(
   return { seeds: [...GOLDEN_SEEDS], hashes };
 }
 
+/** Pretty JSON as the repository's formatter (biome) prints it: the short seed list inline. */
 export function renderGolden(g: Golden): string {
-  return `${JSON.stringify(g, null, 2)}\n`;
+  const text = JSON.stringify(g, null, 2).replace(
+    /"seeds": \[[^\]]*\]/,
+    `"seeds": [${g.seeds.join(", ")}]`,
+  );
+  return `${text}\n`;
 }
 
 /** Every (scenario, seed) whose hash differs from the committed golden, as readable lines. */
