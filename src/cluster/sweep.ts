@@ -132,26 +132,9 @@ async function sweepGraphCreate(
   if (recorded === live) {
     // Row 2: the crash fell between the state write and the sidecar delete.
     outcome.completedSidecars.push(uri);
-  } else if (
-    live === sidecar.desired_schema_digest &&
-    store.proc.world.hasDefect("sweep-skips-rollforward")
-  ) {
-    outcome.completedSidecars.push(uri);
   } else if (live === sidecar.desired_schema_digest) {
     // Row 4: the create completed on the graph; the ledger follows observable reality.
-    rollForwardSchema(state, sidecar.graph_id, live);
-    state.recovery_records.set(
-      sidecar.operation_id,
-      auditRecord(sidecar, store.proc.world.clock.nowIso()),
-    );
-    diagnostics.push(
-      warning(
-        "cluster_recovery_rolled_forward",
-        gAddr,
-        "an interrupted graph create had completed on the graph; cluster state was rolled forward to match",
-      ),
-    );
-    outcome.completedSidecars.push(uri);
+    rollForward(store, uri, sidecar, state, live, diagnostics, outcome, "graph create");
   } else {
     // Row 6: the graph is neither what the ledger says nor what the sidecar intended.
     markPending(
@@ -162,6 +145,37 @@ async function sweepGraphCreate(
       "an interrupted graph create left unexpected graph state; graph-moving work is blocked until repaired",
     );
   }
+}
+
+/**
+ * Rows 3 and 4: the interrupted operation had completed on the graph, so the ledger follows
+ * observable reality, with an audit record. The `sweep-skips-rollforward` defect retires the
+ * sidecar without moving the ledger.
+ */
+function rollForward(
+  store: ClusterStore,
+  uri: string,
+  sidecar: RecoverySidecar,
+  state: ClusterState,
+  live: string,
+  diagnostics: Diagnostic[],
+  outcome: SweepOutcome,
+  what: "graph create" | "schema apply",
+): void {
+  outcome.completedSidecars.push(uri);
+  if (store.proc.world.hasDefect("sweep-skips-rollforward")) return;
+  rollForwardSchema(state, sidecar.graph_id, live);
+  state.recovery_records.set(
+    sidecar.operation_id,
+    auditRecord(sidecar, store.proc.world.clock.nowIso()),
+  );
+  diagnostics.push(
+    warning(
+      "cluster_recovery_rolled_forward",
+      graphAddress(sidecar.graph_id),
+      `an interrupted ${what} had completed on the graph; cluster state was rolled forward to match`,
+    ),
+  );
 }
 
 async function sweepSchemaApply(
@@ -191,26 +205,9 @@ async function sweepSchemaApply(
   if (recorded === live) {
     // Rows S-1/2: the apply never landed, or landed and was recorded: stale intent.
     outcome.completedSidecars.push(uri);
-  } else if (
-    live === sidecar.desired_schema_digest &&
-    store.proc.world.hasDefect("sweep-skips-rollforward")
-  ) {
-    outcome.completedSidecars.push(uri);
   } else if (live === sidecar.desired_schema_digest) {
     // Row 3: the schema apply completed on the graph.
-    rollForwardSchema(state, sidecar.graph_id, live);
-    state.recovery_records.set(
-      sidecar.operation_id,
-      auditRecord(sidecar, store.proc.world.clock.nowIso()),
-    );
-    diagnostics.push(
-      warning(
-        "cluster_recovery_rolled_forward",
-        gAddr,
-        "an interrupted schema apply had completed on the graph; cluster state was rolled forward to match",
-      ),
-    );
-    outcome.completedSidecars.push(uri);
+    rollForward(store, uri, sidecar, state, live, diagnostics, outcome, "schema apply");
   } else {
     markPending(
       state,
