@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { renderHtmlReport } from "../report/html/render.ts";
 import { type ReplayRef, replayFailures } from "../report/html/traces.ts";
 import { type Report, ReportSchema, type UniverseRecord } from "../report/schema.ts";
@@ -7,23 +7,13 @@ import { loadScenarioFile } from "../scenario/load.ts";
 import { findScenario, shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { InputError } from "./InputError.ts";
+import { writeOut } from "./output.ts";
 
 /** The I/O around the pure HTML renderer (sim/report/html): reading, replaying, writing. */
 
 interface Sink {
   readonly out: (line: string) => void;
   readonly err: (text: string) => void;
-}
-
-function writeHtml(path: string, text: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (e) {
-    throw new InputError(
-      "output_unwritable",
-      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
 }
 
 /** Reads and validates a saved JSON report; every problem is one line and an InputError. */
@@ -85,7 +75,7 @@ export async function writeHtmlReport(
     resolve: resolver(scenarios),
     warn: (m) => io.err(`omnigraph-sim: warning: ${m}\n`),
   });
-  writeHtml(path, renderHtmlReport({ report, traces }));
+  writeOut(path, renderHtmlReport({ report, traces }));
   const n = traces.filter((t) => t.events !== undefined).length;
   io.out(`wrote ${path} (${report.universes.length} universes, ${n} timeline(s))`);
 }

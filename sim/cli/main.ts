@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { stringify } from "yaml";
 import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import { ALL_FAILPOINTS, NAMED_FAILPOINTS, STEP_LABELS } from "../../src/catalog/failpoints.ts";
@@ -29,6 +29,7 @@ import { goldenCommand } from "./golden.ts";
 import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
 import { oraclesCommand } from "./oracleTable.ts";
+import { writeOut } from "./output.ts";
 
 export const DEFAULT_SEEDS = 50;
 /** Failing universes shrunk automatically after a run (one per distinct oracle and code). */
@@ -44,17 +45,6 @@ function selectScenarios(args: Args): Scenario[] {
   if (args.file !== undefined) return [loadScenarioFile(args.file)];
   const all = shippedScenarios();
   return args.scenarios.length === 0 ? all : args.scenarios.map((n) => findScenario(n, all));
-}
-
-function writeOut(path: string, text: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (e) {
-    throw new InputError(
-      "output_unwritable",
-      `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
 }
 
 async function runCommand(args: Args, io: Io): Promise<number> {
