@@ -200,6 +200,12 @@ const PROPERTY_PROOFS: readonly PropertyProof[] = [
   },
   {
     property: crashEquivalence,
+    defect: "swallow-state-write-error",
+    code: "ledgers_differ",
+    numRuns: 200,
+  },
+  {
+    property: crashEquivalence,
     defect: "sweep-skips-rollforward",
     code: "remedy_did_not_converge",
     numRuns: 200,
