@@ -17,6 +17,8 @@ function fsError(code: string, text: string, syscall: string, path?: string): Er
 export class MemWorkTree implements WorkTree {
   private readonly files = new Map<string, string>();
   private readonly dirs = new Set<string>(["/"]);
+  /** Every directory and file with its text: equal keys, equal trees (see WorkTree). */
+  contentKey = "";
 
   /** Removes `dir` and everything under it, then writes `files` (relative paths) into it. */
   replaceDir(dir: string, files: Iterable<readonly [string, string]>): void {
@@ -30,6 +32,9 @@ export class MemWorkTree implements WorkTree {
       this.mkdirs(posix.dirname(p));
       this.files.set(p, text);
     }
+    const parts: string[] = [...this.dirs].sort();
+    for (const k of [...this.files.keys()].sort()) parts.push(k, this.files.get(k) as string);
+    this.contentKey = parts.join("\0");
   }
 
   private mkdirs(dir: string): void {

@@ -12,6 +12,12 @@ export interface WorkTree {
   isDirectory(path: string): Promise<boolean>;
   /** Entry names directly under `path` (any order; callers sort). */
   readdir(path: string): Promise<string[]>;
+  /**
+   * Optional: a text that determines every answer this tree gives (trees with equal keys hold
+   * the same directories and files), so a pure reader of the tree may remember its result by
+   * it. Absent for trees that can change behind the reader's back (a real directory).
+   */
+  readonly contentKey?: string;
 }
 
 /** The subset of `fs.promises` a working tree needs; node and memfs both provide it. */

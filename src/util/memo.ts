@@ -58,6 +58,39 @@ export const MAX_MEMO_KEY_CHARS = 1 << 16;
 export const MAX_MEMO_TOTAL_CHARS = 1 << 22;
 
 /**
+ * The storage behind a text-keyed memo: bounded by entries and by key text, forgetting
+ * everything when full. Holds only values the caller guarantees immutable.
+ */
+export class TextKeyedCache<V> {
+  private readonly map = new Map<string, V>();
+  private chars = 0;
+
+  constructor(private readonly entries: number = DEFAULT_MEMO_ENTRIES) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: string, value: V): void {
+    if (key.length > MAX_MEMO_KEY_CHARS) return;
+    if (this.map.size >= this.entries || this.chars + key.length > MAX_MEMO_TOTAL_CHARS) {
+      this.map.clear();
+      this.chars = 0;
+    }
+    this.map.set(key, value);
+    this.chars += key.length;
+  }
+
+  delete(key: string): void {
+    if (this.map.delete(key)) this.chars -= key.length;
+  }
+}
+
+/**
  * Memoizes `fn` by its text argument. Results are deeply frozen (`freeze: false` for results
  * that are immutable already, such as strings).
  */
@@ -65,21 +98,13 @@ export function memoByText<R>(
   fn: (text: string) => R,
   opts: { readonly entries?: number; readonly freeze?: boolean } = {},
 ): (text: string) => R {
-  const max = opts.entries ?? DEFAULT_MEMO_ENTRIES;
   const doFreeze = opts.freeze ?? true;
-  const cache = new Map<string, R>();
-  let chars = 0;
+  const cache = new TextKeyedCache<R>(opts.entries);
   return (text: string): R => {
     const hit = cache.get(text);
     if (hit !== undefined || cache.has(text)) return hit as R;
     const value = doFreeze ? deepFreeze(fn(text)) : fn(text);
-    if (text.length > MAX_MEMO_KEY_CHARS) return value;
-    if (cache.size >= max || chars + text.length > MAX_MEMO_TOTAL_CHARS) {
-      cache.clear();
-      chars = 0;
-    }
     cache.set(text, value);
-    chars += text.length;
     return value;
   };
 }

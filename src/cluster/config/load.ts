@@ -1,4 +1,5 @@
 import { compareStrings } from "../../util/json.ts";
+import { deepFreeze, TextKeyedCache } from "../../util/memo.ts";
 import {
   embeddingProviderAddress,
   graphAddress,
@@ -41,6 +42,27 @@ function byKey<V>(m: ReadonlyMap<string, V>): Array<[string, V]> {
  * must touch nothing in the store.
  */
 export async function loadDesired(workTree: WorkTree, configDir: string): Promise<LoadOutcome> {
+  const key = workTree.contentKey;
+  if (key === undefined) return loadDesiredFresh(workTree, configDir);
+  // A pure function of the tree's content: remembered by it. The desired revision is shared
+  // (frozen); the diagnostics list is the caller's to extend, so each caller gets its own.
+  const memoKey = `${configDir}\0${key}`;
+  let pending = loadMemo.get(memoKey);
+  if (pending === undefined) {
+    pending = loadDesiredFresh(workTree, configDir).then(deepFreeze, (e: unknown) => {
+      loadMemo.delete(memoKey);
+      throw e;
+    });
+    loadMemo.set(memoKey, pending);
+  }
+  const o = await pending;
+  return { ...o, diagnostics: [...o.diagnostics] };
+}
+
+/** Load outcomes by config dir and tree content (a content-keyed memo; values frozen). */
+const loadMemo = new TextKeyedCache<Promise<LoadOutcome>>(256);
+
+async function loadDesiredFresh(workTree: WorkTree, configDir: string): Promise<LoadOutcome> {
   const parsed = await parseClusterConfig(workTree, configDir);
   const diagnostics = parsed.diagnostics;
   const raw = parsed.raw;
