@@ -1,3 +1,4 @@
+import { SCHEMA_APPLY_LOCK_BRANCH } from "../../src/engine/layout.ts";
 import type { Step } from "../scenario/schema.ts";
 import { ROOT_OF } from "./observe.ts";
 import type { LivenessRecord } from "./records.ts";
@@ -11,7 +12,7 @@ export function queryValidAgainst(q: QueryVariant, s: SchemaVariant): boolean {
   return true;
 }
 
-export const LIVENESS_ROUNDS = 4;
+export const LIVENESS_ROUNDS = 5;
 
 /**
  * The liveness phase, VOPR style: stop every fault, then follow the operator's documented
@@ -44,6 +45,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   let rounds = 0;
   const notes: string[] = [];
   for (rounds = 1; rounds <= LIVENESS_ROUNDS; rounds++) {
+    let acted = false;
     if (u.latest()?.lockPresent) await u.run({ op: "force-unlock" }, "liveness");
     let applied = await u.run({ op: "apply" }, "liveness");
     if (
@@ -74,6 +76,31 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
         if (u.latest()?.graphs[g]?.exists) await u.run({ op: "open-rw", graph: g }, "liveness");
       }
       if (pending.length > 0) await u.run({ op: "refresh" }, "liveness");
+      // A crashed engine's schema-apply lock branch blocks every later schema apply on the
+      // graph ("already in progress"); with no apply running, the operator removes it by
+      // hand (spec §4.8, §8.4 item 2), since no engine API deletes the internal branch.
+      const stuck = [
+        ...new Set(
+          diags
+            .filter(
+              (x) =>
+                x.code === "schema_apply_failed" &&
+                x.message.includes("schema apply is already in progress"),
+            )
+            .map((x) => x.path.replace(/^schema\./, "")),
+        ),
+      ].sort();
+      for (const g of stuck) {
+        await u.world.store.delete(
+          `${ROOT_OF(g)}/__manifest/branches/${SCHEMA_APPLY_LOCK_BRANCH}.json`,
+        );
+        u.world.trace.push({
+          t: "note",
+          text: `operator removes the stale schema-apply lock branch of ${g}`,
+        });
+        notes.push(`removed stale lock branch ${g}`);
+      }
+      acted = stuck.length > 0 || diags.some((x) => x.code === "graph_create_incomplete");
     }
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})
@@ -84,7 +111,9 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
     if (boot.outcome.kind === "boot") {
       bootOk = boot.outcome.view.ok;
       ready = boot.outcome.view.ready;
-      if (bootOk && expected.every((g) => ready.includes(g))) break;
+      // Done when the server serves every applied graph, unless this round's remedy removed
+      // something (a partial root, a stale lock branch) that the next apply has to redo.
+      if (bootOk && expected.every((g) => ready.includes(g)) && !acted) break;
       notes.push(
         bootOk
           ? `round ${rounds}: not ready: ${expected.filter((g) => !ready.includes(g)).join(", ")}`
