@@ -86,11 +86,18 @@ export class Universe {
   }
 
   async observe(): Promise<Observation> {
-    return observe(
-      this.world.store,
-      this.desired.graphs.map((g) => g.id),
-    );
+    const ids = this.desired.graphs.map((g) => g.id);
+    // An observation is a function of the store's contents and the desired ids: while the
+    // store has not changed (its generation) the last one stands.
+    const generation = (this.world.store as { readonly generation?: number }).generation;
+    const key = generation === undefined ? null : `${generation}\0${ids.join("\0")}`;
+    if (key !== null && this.observed?.key === key) return this.observed.obs;
+    const obs = await observe(this.world.store, ids);
+    if (key !== null) this.observed = { key, obs };
+    return obs;
   }
+
+  private observed: { readonly key: string; readonly obs: Observation } | null = null;
 
   /** Birth: import and apply the fixture without faults, then age the ledger if asked. */
   async birth(): Promise<void> {

@@ -1,5 +1,6 @@
 import { sha256Hex } from "../../src/util/digest.ts";
 import { tryParseJson } from "../../src/util/json.ts";
+import { memoByText } from "../../src/util/memo.ts";
 import type { ObjectStore } from "../../src/world/store/ObjectStore.ts";
 
 /**
@@ -55,7 +56,11 @@ function obj(v: unknown): Record<string, unknown> | null {
 
 export async function observeLedger(store: ObjectStore): Promise<LedgerView | null> {
   const t = await text(store, "__cluster/state.json");
-  if (t === null) return null;
+  return t === null ? null : ledgerView(t);
+}
+
+/** What the harness reads of ledger text: a pure function of it (remembered, frozen). */
+const ledgerView = memoByText((t: string): LedgerView => {
   const p = tryParseJson(t);
   const root = p.ok ? obj(p.value) : null;
   if (!root) return { text: t, revision: null, resources: {}, configDigest: null, parsed: false };
@@ -70,7 +75,7 @@ export async function observeLedger(store: ObjectStore): Promise<LedgerView | nu
     configDigest: typeof applied?.config_digest === "string" ? applied.config_digest : null,
     parsed: true,
   };
-}
+});
 
 export async function observeSidecars(store: ObjectStore): Promise<SidecarView[]> {
   const names = (await store.list("__cluster/recoveries")).filter((n) => n.endsWith(".json"));
@@ -78,19 +83,27 @@ export async function observeSidecars(store: ObjectStore): Promise<SidecarView[]
   for (const n of names) {
     const key = `__cluster/recoveries/${n}`;
     const t = await text(store, key);
-    const p = t === null ? null : tryParseJson(t);
-    const o = p?.ok ? obj(p.value) : null;
-    const graphId = typeof o?.graph_id === "string" ? o.graph_id : null;
-    const kind = typeof o?.kind === "string" ? o.kind : null;
-    out.push({
-      key,
-      kind,
-      graphId,
-      valid: o !== null && o.schema_version === 1 && !!graphId && graphId.trim() !== "",
-    });
+    out.push({ key, ...(t === null ? UNREADABLE_SIDECAR : sidecarFields(t)) });
   }
   return out;
 }
+
+type SidecarFields = Omit<SidecarView, "key">;
+
+const UNREADABLE_SIDECAR: SidecarFields = { kind: null, graphId: null, valid: false };
+
+/** What the harness reads of sidecar text: a pure function of it (remembered, frozen). */
+const sidecarFields = memoByText((t: string): SidecarFields => {
+  const p = tryParseJson(t);
+  const o = p.ok ? obj(p.value) : null;
+  const graphId = typeof o?.graph_id === "string" ? o.graph_id : null;
+  const kind = typeof o?.kind === "string" ? o.kind : null;
+  return {
+    kind,
+    graphId,
+    valid: o !== null && o.schema_version === 1 && !!graphId && graphId.trim() !== "",
+  };
+});
 
 /** The engine's graph root as stored: live schema, main version, residue and branches. */
 export async function observeGraph(store: ObjectStore, g: string): Promise<GraphView> {
@@ -135,8 +148,6 @@ export async function observe(
 ): Promise<Observation> {
   const ledger = await observeLedger(store);
   const lockText = await text(store, "__cluster/lock.json");
-  const lp = lockText === null ? null : tryParseJson(lockText);
-  const lockObj = lp?.ok ? obj(lp.value) : null;
   const ids = new Set<string>(graphIds);
   for (const addr of Object.keys(ledger?.resources ?? {}))
     if (addr.startsWith("graph.")) ids.add(addr.slice(6));
@@ -146,8 +157,18 @@ export async function observe(
   return {
     ledger,
     lockPresent: lockText !== null,
-    lockId: typeof lockObj?.lock_id === "string" ? lockObj.lock_id : null,
+    lockId: lockText === null ? null : lockIdOf(lockText),
     sidecars: await observeSidecars(store),
     graphs,
   };
 }
+
+/** The lock id in lock text, if it parses and has one (remembered by text). */
+const lockIdOf = memoByText(
+  (t: string): string | null => {
+    const p = tryParseJson(t);
+    const o = p.ok ? obj(p.value) : null;
+    return typeof o?.lock_id === "string" ? o.lock_id : null;
+  },
+  { freeze: false },
+);

@@ -71,7 +71,10 @@ export function emptyState(configDigest: string | null): ClusterState {
   };
 }
 
-export function fromParsedState(p: z.output<typeof ClusterStateSchema>): ClusterState {
+export type ParsedState = z.output<typeof ClusterStateSchema>;
+
+/** The in-memory ledger from a decode; every map is new (the decode may be shared). */
+export function fromParsedState(p: ParsedState): ClusterState {
   const resources = new Map<string, StateResource>();
   for (const [k, r] of p.applied_revision.resources ?? new Map()) {
     const entry: {
@@ -98,9 +101,9 @@ export function fromParsedState(p: z.output<typeof ClusterStateSchema>): Cluster
     state_revision: p.state_revision ?? 0,
     applied_revision: { config_digest: p.applied_revision.config_digest ?? null, resources },
     resource_statuses: statuses,
-    approval_records: (p.approval_records ?? new Map()) as Map<string, JsonValue>,
-    recovery_records: (p.recovery_records ?? new Map()) as Map<string, JsonValue>,
-    observations: (p.observations ?? new Map()) as Map<string, JsonValue>,
+    approval_records: new Map(p.approval_records ?? []) as Map<string, JsonValue>,
+    recovery_records: new Map(p.recovery_records ?? []) as Map<string, JsonValue>,
+    observations: new Map(p.observations ?? []) as Map<string, JsonValue>,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { StepLabel } from "../../catalog/failpoints.ts";
 import { prettyJson, prettyJsonLine } from "../../util/json.ts";
+import { memoByText } from "../../util/memo.ts";
 import type { Process } from "../../world/process.ts";
 import { rethrowDeath } from "../../world/process.ts";
 import type { ResourceKind } from "../addresses.ts";
@@ -36,6 +37,7 @@ import {
   type ClusterState,
   ClusterStateSchema,
   fromParsedState,
+  type ParsedState,
   stateToJson,
 } from "../records/state.ts";
 import { describeIssues } from "../records/zodText.ts";
@@ -65,8 +67,17 @@ export interface StateSnapshot {
   readonly stateCas: string | null;
 }
 
-/** Parses ledger text: `invalid_state_json` for bad JSON or any stray field, version gate after. */
+/**
+ * Parses ledger text: `invalid_state_json` for bad JSON or any stray field, version gate after.
+ * The decode is a pure function of the text (remembered, frozen); the ledger handed back is the
+ * caller's own (fresh maps over shared, immutable entries).
+ */
 export function parseStateText(text: string): Result<ClusterState> {
+  const r = decodeStateText(text);
+  return r.ok ? ok(fromParsedState(r.value)) : r;
+}
+
+const decodeStateText = memoByText((text: string): Result<ParsedState> => {
   const json = parseJson(text);
   if (!json.ok) {
     return fail(
@@ -96,8 +107,8 @@ export function parseStateText(text: string): Result<ClusterState> {
       ),
     );
   }
-  return ok(fromParsedState(parsed.data));
-}
+  return ok(parsed.data);
+});
 
 export function serializeState(state: ClusterState): string {
   return prettyJsonLine(stateToJson(state));

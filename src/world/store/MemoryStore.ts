@@ -14,13 +14,65 @@ interface Entry {
 /**
  * An in-memory object store with S3-like semantics: etags are per-store version counters,
  * so two stores fed the same calls hand out the same tokens.
+ *
+ * Alongside the objects it keeps a directory index (for every directory that holds an object
+ * at any depth, how many objects lie under each child name), so `list` and `exists` cost the
+ * size of their answer rather than of the store. Stored keys are canonical (checked on every
+ * write), so an index lookup by the normalised directory answers exactly what a scan would.
  */
 export class MemoryStore implements ObjectStore {
   private readonly objects = new Map<string, Entry>();
+  /** Directory → child name → number of objects under it. */
+  private readonly dirs = new Map<string, Map<string, number>>();
+  /** Directory → its sorted child names, until the directory changes. */
+  private readonly sorted = new Map<string, readonly string[]>();
   private nextEtag = 1;
+  /** Bumped by every change: equal generations of one store mean equal contents. */
+  private gen = 0;
 
   private mint(): string {
     return `e${this.nextEtag++}`;
+  }
+
+  /** How many times the store has changed (objects or tokens); for observers' caches. */
+  get generation(): number {
+    return this.gen;
+  }
+
+  private set(key: string, e: Entry): void {
+    this.gen++;
+    if (!this.objects.has(key)) this.index(key, 1);
+    this.objects.set(key, e);
+  }
+
+  private remove(key: string): void {
+    if (!this.objects.delete(key)) return;
+    this.gen++;
+    this.index(key, -1);
+  }
+
+  private index(key: string, delta: 1 | -1): void {
+    let slash = key.indexOf("/");
+    while (slash >= 0) {
+      const dir = key.slice(0, slash);
+      const next = key.indexOf("/", slash + 1);
+      const child = key.slice(slash + 1, next < 0 ? undefined : next);
+      let children = this.dirs.get(dir);
+      if (children === undefined) {
+        children = new Map();
+        this.dirs.set(dir, children);
+      }
+      const n = (children.get(child) ?? 0) + delta;
+      if (n > 0) {
+        if (!children.has(child)) this.sorted.delete(dir);
+        children.set(child, n);
+      } else {
+        children.delete(child);
+        this.sorted.delete(dir);
+        if (children.size === 0) this.dirs.delete(dir);
+      }
+      slash = next;
+    }
   }
 
   async get(key: string): Promise<Versioned | null> {
@@ -35,14 +87,14 @@ export class MemoryStore implements ObjectStore {
   async put(key: string, text: string): Promise<string> {
     checkKey(key);
     const token = this.mint();
-    this.objects.set(key, { text, token });
+    this.set(key, { text, token });
     return token;
   }
 
   async putIfAbsent(key: string, text: string): Promise<boolean> {
     checkKey(key);
     if (this.objects.has(key)) return false;
-    this.objects.set(key, { text, token: this.mint() });
+    this.set(key, { text, token: this.mint() });
     return true;
   }
 
@@ -51,52 +103,61 @@ export class MemoryStore implements ObjectStore {
     const cur = this.objects.get(key);
     if (!cur || cur.token !== token) return null;
     const next = this.mint();
-    this.objects.set(key, { text, token: next });
+    this.set(key, { text, token: next });
     return next;
   }
 
   async delete(key: string): Promise<void> {
-    this.objects.delete(key);
+    this.remove(key);
   }
 
   async list(dir: string): Promise<string[]> {
-    const prefix = `${normalizeDir(dir)}/`;
-    const names = new Set<string>();
-    for (const k of this.objects.keys()) {
-      if (!k.startsWith(prefix)) continue;
-      const rest = k.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      names.add(slash < 0 ? rest : rest.slice(0, slash));
+    return [...this.listSync(dir)];
+  }
+
+  /** `list` without the promise; the array is shared and must not be changed. */
+  listSync(dir: string): readonly string[] {
+    const d = normalizeDir(dir);
+    let names = this.sorted.get(d);
+    if (names === undefined) {
+      const children = this.dirs.get(d);
+      if (children === undefined) return [];
+      names = [...children.keys()].sort();
+      this.sorted.set(d, names);
     }
-    return [...names].sort();
+    return names;
   }
 
   async deletePrefix(prefix: string): Promise<void> {
     const p = normalizeDir(prefix);
     for (const k of [...this.objects.keys()]) {
-      if (k === p || k.startsWith(`${p}/`)) this.objects.delete(k);
+      if (k === p || k.startsWith(`${p}/`)) this.remove(k);
     }
   }
 
   async exists(key: string): Promise<boolean> {
-    if (this.objects.has(key)) return true;
-    const prefix = `${normalizeDir(key)}/`;
-    for (const k of this.objects.keys()) if (k.startsWith(prefix)) return true;
-    return false;
+    return this.existsSync(key);
+  }
+
+  existsSync(key: string): boolean {
+    return this.objects.has(key) || this.dirs.has(normalizeDir(key));
   }
 
   async rename(from: string, to: string): Promise<void> {
     checkKey(to);
     const e = this.objects.get(from);
     if (!e) throw new StoreError("not_found", from, `rename source '${from}' does not exist`);
-    this.objects.delete(from);
-    this.objects.set(to, { text: e.text, token: this.mint() });
+    this.remove(from);
+    this.set(to, { text: e.text, token: this.mint() });
   }
 
   /** An independent copy (objects and etag counter): a snapshot a harness can open and poke. */
   clone(): MemoryStore {
     const c = new MemoryStore();
-    for (const [k, e] of this.objects) c.objects.set(k, { ...e });
+    // Entries are replaced, never changed in place, so the copy may share them.
+    for (const [k, e] of this.objects) c.objects.set(k, e);
+    for (const [d, children] of this.dirs) c.dirs.set(d, new Map(children));
+    for (const [d, names] of this.sorted) c.sorted.set(d, names);
     c.nextEtag = this.nextEtag;
     return c;
   }
