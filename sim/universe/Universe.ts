@@ -103,10 +103,10 @@ export class Universe {
   async birth(): Promise<void> {
     const f = this.scenario.fixture;
     if (f.converged) {
-      let before = new Map(this.world.failpoints.reached);
+      let before = this.world.failpoints.mark;
       const imp = await this.system.importState(this.ctx("birth-import"));
       this.learnReach("import", before);
-      before = new Map(this.world.failpoints.reached);
+      before = this.world.failpoints.mark;
       const app = await this.system.apply(this.ctx("birth-apply"), undefined);
       this.learnReach("apply", before);
       if (!app.ok || !app.converged) {
@@ -392,7 +392,7 @@ export class Universe {
     const isEdit =
       step.op.startsWith("edit-") || step.op === "add-graph" || step.op === "remove-graph";
     const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
-    const reachedBefore = isEdit ? null : new Map(this.world.failpoints.reached);
+    const reachedBefore = isEdit ? null : this.world.failpoints.mark;
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
     if (reachedBefore !== null) this.learnReach(step.op, reachedBefore);
     const post = isEdit ? pre : await this.observe();
@@ -429,12 +429,12 @@ export class Universe {
   }
 
   /** Records which failpoints an operation of this kind reached (op-aware crash placement). */
-  private learnReach(op: string, before: ReadonlyMap<string, number>): void {
+  private learnReach(op: string, mark: number): void {
     const set = this.reachedByOp.get(op) ?? new Set<string>();
-    for (const [name, n] of this.world.failpoints.reached)
-      if (n > (before.get(name) ?? 0)) set.add(name);
+    for (const name of this.world.failpoints.reachedSince(mark)) set.add(name);
     this.reachedByOp.set(op, set);
   }
+
 
   latest(): Observation | null {
     return this.lastObs;

@@ -46,21 +46,28 @@ export async function loadDesired(workTree: WorkTree, configDir: string): Promis
   if (key === undefined) return loadDesiredFresh(workTree, configDir);
   // A pure function of the tree's content: remembered by it. The desired revision is shared
   // (frozen); the diagnostics list is the caller's to extend, so each caller gets its own.
-  const memoKey = `${configDir}\0${key}`;
-  let pending = loadMemo.get(memoKey);
+  // Keyed by the tree's own key string (its hash is computed once), one memo per config dir.
+  let memo = loadMemos.get(configDir);
+  if (memo === undefined) {
+    if (loadMemos.size >= 64) loadMemos.clear();
+    memo = new TextKeyedCache(256);
+    loadMemos.set(configDir, memo);
+  }
+  const loads = memo;
+  let pending = loads.get(key);
   if (pending === undefined) {
     pending = loadDesiredFresh(workTree, configDir).then(deepFreeze, (e: unknown) => {
-      loadMemo.delete(memoKey);
+      loads.delete(key);
       throw e;
     });
-    loadMemo.set(memoKey, pending);
+    loads.set(key, pending);
   }
   const o = await pending;
   return { ...o, diagnostics: [...o.diagnostics] };
 }
 
-/** Load outcomes by config dir and tree content (a content-keyed memo; values frozen). */
-const loadMemo = new TextKeyedCache<Promise<LoadOutcome>>(256);
+/** Load outcomes by config dir, then tree content (a content-keyed memo; values frozen). */
+const loadMemos = new Map<string, TextKeyedCache<Promise<LoadOutcome>>>();
 
 async function loadDesiredFresh(workTree: WorkTree, configDir: string): Promise<LoadOutcome> {
   const parsed = await parseClusterConfig(workTree, configDir);

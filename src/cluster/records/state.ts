@@ -133,7 +133,30 @@ export function stateToJson(s: ClusterState): Record<string, unknown> {
 
 /** A deep, independent copy (the pre-sweep snapshot `before` of apply phase D). */
 export function cloneState(s: ClusterState): ClusterState {
-  return structuredClone(s);
+  return cloneData(s) as ClusterState;
+}
+
+/**
+ * A deep copy of plain data (objects, arrays, Maps, primitives): what `structuredClone` gives
+ * for a ledger (same keys in the same order, `__proto__` kept as an own key), without its
+ * serialisation round trip.
+ */
+function cloneData(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(cloneData);
+  if (v instanceof Map) {
+    const m = new Map();
+    for (const [k, x] of v) m.set(cloneData(k), cloneData(x));
+    return m;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = cloneData((v as Record<string, unknown>)[k]);
+    if (k === "__proto__")
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+  }
+  return out;
 }
 
 /** Canonical text for "did anything change" comparisons. */

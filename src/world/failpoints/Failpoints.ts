@@ -49,6 +49,22 @@ export class Failpoints {
   readonly fired = new Map<FailpointName, number>();
   /** The same, split by task: keys are `<name> <task>` (task: error, crash, probe, callback). */
   readonly firedByTask = new Map<string, number>();
+  /** Evaluations so far, and at which one each failpoint was last reached. */
+  private evaluations = 0;
+  private readonly lastReached = new Map<FailpointName, number>();
+
+  /** A mark to pass to `reachedSince` later. */
+  get mark(): number {
+    return this.evaluations;
+  }
+
+  /** The failpoints reached since `mark` was taken, in first-reached order. */
+  reachedSince(mark: number): FailpointName[] {
+    const out: FailpointName[] = [];
+    if (mark === this.evaluations) return out;
+    for (const [name, at] of this.lastReached) if (at > mark) out.push(name);
+    return out;
+  }
 
   private fire(name: FailpointName, task: string): void {
     this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
@@ -97,6 +113,7 @@ export class Failpoints {
   /** Records that `name` was reached and resolves what it does now; null = carry on. */
   evaluate(name: FailpointName): Firing | null {
     this.reached.set(name, (this.reached.get(name) ?? 0) + 1);
+    this.lastReached.set(name, ++this.evaluations);
     const a = this.armed.get(name);
     if (a === undefined) return null;
     if (a.callback) {
