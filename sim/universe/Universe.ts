@@ -435,7 +435,6 @@ export class Universe {
     this.reachedByOp.set(op, set);
   }
 
-
   latest(): Observation | null {
     return this.lastObs;
   }

@@ -153,7 +153,12 @@ function cloneData(v: unknown): unknown {
   for (const k of Object.keys(v)) {
     const x = cloneData((v as Record<string, unknown>)[k]);
     if (k === "__proto__")
-      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: x,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else out[k] = x;
   }
   return out;
