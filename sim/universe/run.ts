@@ -28,6 +28,14 @@ export interface RunOptions {
   readonly findings: readonly KnownFinding[];
   /** Keep the formatted trace lines in the outcome (replay, determinism checks, reports). */
   readonly keepTrace?: boolean;
+  /**
+   * Instrumentation switches for `pnpm bench` only (they change what a trace holds, so the
+   * fleet never sets them). `bare`: no trace events, failpoints never evaluated, no fault
+   * layer (pass no oracles either). `idleFaultLayer`: a scripted universe's life runs behind a
+   * fault layer whose plan fires nothing, so the wrapper's cost is paid without its faults.
+   */
+  readonly bare?: boolean;
+  readonly idleFaultLayer?: boolean;
 }
 
 export interface UniverseOutcome {
@@ -86,7 +94,8 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       ...(job.scenario.kind === "scripted" ? (job.scenario.defects as DefectName[]) : []),
     ]),
   ].sort();
-  const u = new Universe(job.scenario, job.seed, defects, opts.system, { trace: true });
+  const u = new Universe(job.scenario, job.seed, defects, opts.system, { trace: !opts.bare });
+  if (opts.bare) u.world.failpoints.enabled = false;
   u.world.callBudget = opts.callBudget ?? DEFAULT_CALL_BUDGET;
   let error: string | undefined;
   let faulty: FaultyStore | null = null;
@@ -98,7 +107,18 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     lifeStart = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     if (job.life) u.armLife(job.life);
     if (job.scenario.kind === "generative") faulty = await live(u, job.scenario);
-    else for (const s of job.scenario.steps) await u.run(s);
+    else {
+      if (opts.idleFaultLayer && !opts.bare)
+        u.world.faults = new FaultyStore(
+          u.world.store,
+          { rates: {}, maxLag: 1, maxLatencyMs: 1 },
+          u.world.rng.child("faults").child("fire"),
+          u.world.clock,
+          u.world.trace,
+        );
+      for (const s of job.scenario.steps) await u.run(s);
+      if (opts.idleFaultLayer && !opts.bare) u.world.faults = new NoFaults(u.world.store);
+    }
     lifeEnd = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     u.disarmLife();
     if (job.scenario.liveness) u.liveness = await livenessPhase(u);

@@ -49,6 +49,11 @@ export class Failpoints {
   readonly fired = new Map<FailpointName, number>();
   /** The same, split by task: keys are `<name> <task>` (task: error, crash, probe, callback). */
   readonly firedByTask = new Map<string, number>();
+  /**
+   * Off: every failpoint is carried on past without being counted (bench's bare runs only;
+   * a universe's failpoints are always on).
+   */
+  enabled = true;
   /** Evaluations so far, and at which one each failpoint was last reached. */
   private evaluations = 0;
   private readonly lastReached = new Map<FailpointName, number>();
@@ -112,6 +117,7 @@ export class Failpoints {
 
   /** Records that `name` was reached and resolves what it does now; null = carry on. */
   evaluate(name: FailpointName): Firing | null {
+    if (!this.enabled) return null;
     this.reached.set(name, (this.reached.get(name) ?? 0) + 1);
     this.lastReached.set(name, ++this.evaluations);
     const a = this.armed.get(name);

@@ -1,0 +1,107 @@
+/**
+ * Measurements that need a fresh process: `find DEFECT` (a cold fleet until the defect's first
+ * failure, then its shrink) and `memory N,N,...` (heap and RSS over many universes; run with
+ * --expose-gc). Prints one JSON object on stdout.
+ */
+import { KNOWN_FINDINGS } from "../sim/findings/index.ts";
+import { allOracles } from "../sim/oracles/index.ts";
+import { allocateSeeds, planJobs, type UniverseJob } from "../sim/orchestrator/jobs.ts";
+import { runJob } from "../sim/orchestrator/runJob.ts";
+import { shippedScenarios } from "../sim/scenario/registry.ts";
+import { asScripted, shrink } from "../sim/shrink/shrink.ts";
+import { modelSystem, sameSchema } from "../sim/universe/modelSystem.ts";
+import { runUniverse } from "../sim/universe/run.ts";
+import { type DefectName, isDefectName } from "../src/world/defects.ts";
+import { now } from "./lib.ts";
+
+/** The default fleet's seeds (pnpm sim: seeds 1..50 of every shipped scenario). */
+const DEFAULT_SEEDS = 50;
+
+async function find(defect: DefectName): Promise<unknown> {
+  const t0 = now();
+  const scenarios = shippedScenarios();
+  const jobs = planJobs(scenarios, allocateSeeds(1, DEFAULT_SEEDS), [defect]);
+  let universes = 0;
+  let found: { job: UniverseJob; oracle: string; code: string; faulted: boolean } | null = null;
+  for (const job of jobs) {
+    universes++;
+    const r = await runJob(job, false);
+    const v = r.violations[0];
+    if (r.verdict === "fail" && v !== undefined) {
+      found = { job, oracle: v.oracle, code: v.code, faulted: r.faultPlan !== undefined };
+      break;
+    }
+  }
+  const findMs = now() - t0;
+  if (found === null) return { defect, found: false, universes, findMs };
+  const base = {
+    defect,
+    found: true,
+    universes,
+    findMs,
+    scenario: found.job.scenario.name,
+    seed: found.job.seed,
+    oracle: found.oracle,
+    code: found.code,
+  };
+  // The fleet's automatic shrink (sim/shrink/shrinkFailures), timed the same way: re-run the
+  // failing universe for its steps, then delta-debug them. Storage-fault universes are not
+  // shrunk by the fleet (their weather does not survive a change of steps).
+  if (found.faulted) return { ...base, shrink: null };
+  const s0 = now();
+  const opts = {
+    system: modelSystem(),
+    oracles: allOracles({ sameSchema }),
+    findings: KNOWN_FINDINGS,
+  };
+  const { job } = found;
+  const original = await runUniverse(job, opts);
+  const initial = asScripted(job.scenario, original.result.steps, job.defects, "bench shrink");
+  const r = await shrink(initial, found, async (s) => {
+    return (await runUniverse({ scenario: s, seed: job.seed, defects: job.defects }, opts)).result;
+  });
+  return {
+    ...base,
+    shrink: { ms: now() - s0, before: r.before, after: r.after, runs: r.runs },
+  };
+}
+
+async function memory(checkpoints: readonly number[]): Promise<unknown> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with --expose-gc");
+  const scenarios = shippedScenarios();
+  const opts = {
+    system: modelSystem(),
+    oracles: allOracles({ sameSchema }),
+    findings: KNOWN_FINDINGS,
+  };
+  const sample = (universes: number, ms: number) => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return { universes, heapMB: m.heapUsed / 2 ** 20, rssMB: m.rss / 2 ** 20, ms };
+  };
+  const out = [];
+  const t0 = now();
+  let done = 0;
+  // Round-robin over every shipped scenario, each with ever new seeds: nothing repeats.
+  for (const target of [...checkpoints].sort((a, b) => a - b)) {
+    while (done < target) {
+      const scenario = scenarios[done % scenarios.length];
+      if (scenario === undefined) break;
+      const seed = 1 + Math.floor(done / scenarios.length);
+      await runUniverse({ scenario, seed, defects: [] }, opts);
+      done++;
+    }
+    out.push(sample(done, now() - t0));
+    process.stderr.write(`memory: ${done} universes\n`);
+  }
+  return { samples: out };
+}
+
+const [task, arg] = process.argv.slice(2);
+let result: unknown;
+if (task === "find" && arg !== undefined && isDefectName(arg)) result = await find(arg);
+else if (task === "memory" && arg !== undefined) result = await memory(arg.split(",").map(Number));
+else throw new Error("usage: child.ts find DEFECT | memory N,N,...");
+process.stdout.write(`${JSON.stringify(result)}\n`);
