@@ -41,13 +41,18 @@ export class UniversePool {
     let next = 0;
     const drive = (w: Worker): Promise<void> =>
       new Promise((resolve, reject) => {
+        // Jobs sent and not yet answered. Each worker holds one job ahead of the one it runs,
+        // so it never waits for this thread between universes (it runs them one at a time).
+        let inFlight = 0;
         const send = () => {
           if (next >= jobs.length || shouldStop()) {
+            if (inFlight > 0) return;
             w.off("message", onMessage);
             w.off("error", onError);
             resolve();
             return;
           }
+          inFlight++;
           const id = next++;
           const job = jobs[id] as UniverseJob;
           const wire: WireJob = {
@@ -60,6 +65,7 @@ export class UniversePool {
           w.postMessage(wire);
         };
         const onMessage = (reply: WireReply) => {
+          inFlight--;
           const job = jobs[reply.id] as UniverseJob;
           if (!reply.ok) {
             reject(
@@ -73,6 +79,7 @@ export class UniversePool {
         const onError = (e: Error) => reject(e);
         w.on("message", onMessage);
         w.on("error", onError);
+        send();
         send();
       });
     await Promise.all(this.workers.map(drive));
