@@ -1,3 +1,4 @@
+import { ALL_FAILPOINTS } from "../../src/catalog/failpoints.ts";
 import type { Rng } from "../../src/world/rng.ts";
 import type {
   Action,
@@ -43,6 +44,11 @@ const HANDLER_STEPS = [
   "engine.init.cleanup_schema_files.",
   "engine.recovery.",
 ] as const;
+
+/** Every catalogued failpoint on an error-handling path (a constant of the catalog). */
+const HANDLERS: ReadonlySet<string> = new Set(
+  ALL_FAILPOINTS.filter((f) => HANDLER_STEPS.some((h) => f.startsWith(h))),
+);
 
 type Candidate = () => Omit<Step, "crash" | "expect"> | null;
 
@@ -172,9 +178,11 @@ function planCrash(
   st: SamplerState,
 ): Crash | Crash[] | null {
   if (st.crashBudget <= 0) return null;
-  const statically = reachableFailpoints(op).filter(
-    (f) => !plan.only || plan.only.some((p) => f.startsWith(p)),
-  );
+  const only = plan.only;
+  const statically =
+    only === undefined
+      ? reachableFailpoints(op)
+      : reachableFailpoints(op).filter((f) => only.some((p) => f.startsWith(p)));
   if (statically.length === 0) return null;
   // Prefer failpoints this kind of operation has actually reached earlier in the universe:
   // "the n-th operation that can reach F" rather than a blind draw from the catalog.
@@ -203,7 +211,7 @@ function planCrash(
   // Now and then a second point in the same step: an injected error followed by a failure of
   // the code that handles it (the cleanup after an engine error, the release after a crash).
   if (mode === "error" && rng.chance(0.3)) {
-    const handlers = reachable.filter((f) => HANDLER_STEPS.some((h) => f.startsWith(h)));
+    const handlers = reachable.filter((f) => HANDLERS.has(f));
     if (handlers.length > 0) {
       const second: Crash = {
         kind: "failpoint",

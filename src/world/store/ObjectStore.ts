@@ -46,16 +46,13 @@ export class StoreError extends Error {
 
 /** Keys are relative, '/'-separated, with no empty, '.' or '..' segments. */
 export function checkKey(key: string): void {
-  if (key.length === 0 || key.startsWith("/") || key.endsWith("/")) {
+  if (INVALID_KEY.test(key))
     throw new StoreError("invalid_key", key, `invalid object key '${key}'`);
-  }
-  for (const seg of key.split("/")) {
-    if (seg === "" || seg === "." || seg === "..") {
-      throw new StoreError("invalid_key", key, `invalid object key '${key}'`);
-    }
-  }
 }
 
+/** Empty, a leading or trailing '/', an empty segment, or a '.' or '..' segment. */
+const INVALID_KEY = /^$|^\/|\/$|\/\/|(?:^|\/)\.\.?(?:\/|$)/;
+
 export function normalizeDir(dir: string): string {
-  return dir.replace(/\/+$/, "");
+  return dir.endsWith("/") ? dir.replace(/\/+$/, "") : dir;
 }
