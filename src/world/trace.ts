@@ -73,7 +73,16 @@ export class Trace {
 
   hash(): string {
     const h = createHash("sha256");
-    for (const e of this.events) h.update(formatEvent(e)).update("\n");
+    // The same bytes as one update per line ("line\n"), fed in batches: far fewer calls.
+    const batch: string[] = [];
+    for (const e of this.events) {
+      batch.push(formatEvent(e));
+      if (batch.length === 256) {
+        h.update(`${batch.join("\n")}\n`);
+        batch.length = 0;
+      }
+    }
+    if (batch.length > 0) h.update(`${batch.join("\n")}\n`);
     return h.digest("hex").slice(0, 16);
   }
 
