@@ -1,7 +1,6 @@
 import * as cluster from "../../src/cluster/index.ts";
 import { compileSchema, openGraph } from "../../src/engine/index.ts";
 import { bootServer } from "../../src/server/index.ts";
-import type { Process } from "../../src/world/process.ts";
 import { rethrowDeath } from "../../src/world/process.ts";
 import { World } from "../../src/world/world.ts";
 import type { BootView, CommandView, Diag, Settled, System } from "./system.ts";

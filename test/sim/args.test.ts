@@ -24,8 +24,16 @@ describe("CLI arguments", () => {
   });
 
   it("parses the replay line it prints", () => {
-    const a = parseCliArgs("replay --scenario trap --seed 17 --defect arm-before-preview --pin h1-abc".split(" "));
-    expect(a).toMatchObject({ command: "replay", scenarios: ["trap"], seed: 17, defects: ["arm-before-preview"], pin: "h1-abc" });
+    const a = parseCliArgs(
+      "replay --scenario trap --seed 17 --defect arm-before-preview --pin h1-abc".split(" "),
+    );
+    expect(a).toMatchObject({
+      command: "replay",
+      scenarios: ["trap"],
+      seed: 17,
+      defects: ["arm-before-preview"],
+      pin: "h1-abc",
+    });
   });
 
   it.each([
@@ -62,7 +70,12 @@ describe("seed allocation", () => {
     const [a, b] = shippedScenarios().slice(0, 2);
     if (!a || !b) throw new Error("need two scenarios");
     const jobs = planJobs([b, a], [2, 1], []);
-    expect(jobs.map((j) => `${j.scenario.name}:${j.seed}`)).toEqual([`${a.name}:2`, `${a.name}:1`, `${b.name}:2`, `${b.name}:1`]);
+    expect(jobs.map((j) => `${j.scenario.name}:${j.seed}`)).toEqual([
+      `${a.name}:2`,
+      `${a.name}:1`,
+      `${b.name}:2`,
+      `${b.name}:1`,
+    ]);
   });
 });
 
@@ -74,18 +87,28 @@ describe("scenario files", () => {
   });
 
   it("names the path of a bad field", () => {
-    const text = "kind: scripted\nname: x\ndescription: d\nsteps:\n  - op: apply\n  - op: edit-schema\n    graph: knowledge\n    change: rename-everything\n";
+    const text =
+      "kind: scripted\nname: x\ndescription: d\nsteps:\n  - op: apply\n  - op: edit-schema\n    graph: knowledge\n    change: rename-everything\n";
     expect(() => parseScenarioText(text, "case.yaml")).toThrow(/case\.yaml: steps\.1\.change: /);
   });
 
   it("rejects unknown fields, unknown ops, unknown failpoints and duplicate keys", () => {
     const base = "kind: scripted\nname: x\ndescription: d\n";
-    expect(() => parseScenarioText(`${base}steps:\n  - op: apply\n    colour: red\n`, "f")).toThrow(/steps\.0: /);
-    expect(() => parseScenarioText(`${base}steps:\n  - op: teleport\n`, "f")).toThrow(/steps\.0\.op: /);
+    expect(() => parseScenarioText(`${base}steps:\n  - op: apply\n    colour: red\n`, "f")).toThrow(
+      /steps\.0: /,
+    );
+    expect(() => parseScenarioText(`${base}steps:\n  - op: teleport\n`, "f")).toThrow(
+      /steps\.0\.op: /,
+    );
     expect(() =>
-      parseScenarioText(`${base}steps:\n  - op: apply\n    crash: { kind: failpoint, name: cluster_apply.nowhere, mode: crash }\n`, "f"),
+      parseScenarioText(
+        `${base}steps:\n  - op: apply\n    crash: { kind: failpoint, name: cluster_apply.nowhere, mode: crash }\n`,
+        "f",
+      ),
     ).toThrow(/unknown failpoint/);
-    expect(() => parseScenarioText(`${base}name: y\nsteps:\n  - op: apply\n`, "f")).toThrow(/f: .*(unique|Map keys)/i);
+    expect(() => parseScenarioText(`${base}name: y\nsteps:\n  - op: apply\n`, "f")).toThrow(
+      /f: .*(unique|Map keys)/i,
+    );
   });
 
   it("rejects text that is not YAML", () => {
