@@ -10,7 +10,10 @@ import { runJob } from "./runJob.ts";
 
 export interface FleetOptions {
   readonly jobs: readonly UniverseJob[];
-  /** 1 runs in this thread; more builds a pool of worker threads. Reports are identical. */
+  /**
+   * 1 runs in this thread; N > 1 runs universes on this thread and N - 1 worker threads.
+   * Reports are identical.
+   */
   readonly workers: number;
   readonly checkDeterminism: boolean;
   readonly reporters: readonly Reporter[];
@@ -113,9 +116,11 @@ export async function runFleet(opts: FleetOptions): Promise<Report> {
       accept(job, await runJob(job, opts.checkDeterminism));
     }
   } else {
-    const pool = new UniversePool(Math.min(opts.workers, Math.max(opts.jobs.length, 1)));
+    const pool = new UniversePool(Math.min(opts.workers - 1, Math.max(opts.jobs.length - 1, 1)));
     try {
-      await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop);
+      await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop, (job) =>
+        runJob(job, opts.checkDeterminism),
+      );
     } finally {
       await pool.close();
     }

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { DefectName } from "../../src/world/defects.ts";
+import { nextTurn } from "../../src/world/real/wall.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import type { UniverseJob } from "./jobs.ts";
@@ -19,9 +20,14 @@ export type WireReply =
 
 const WORKER_URL = new URL("./worker-entry.mjs", import.meta.url);
 
+/** Jobs queued in a worker beyond the one it runs (covers a busy main thread's delay). */
+const JOBS_AHEAD = 2;
+
 /**
- * A fixed pool of worker threads pulling jobs in order. Results come back keyed by job id, so
- * the fleet's report is the same for any pool size; only progress order can differ.
+ * A fixed pool of worker threads pulling jobs in order, optionally joined by the calling thread
+ * itself (`inline`: it is already loaded, so it starts at once and spares a thread's start-up).
+ * Results come back keyed by job id, so the fleet's report is the same for any pool size; only
+ * progress order can differ.
  */
 export class UniversePool {
   private readonly workers: Worker[] = [];
@@ -37,12 +43,22 @@ export class UniversePool {
     checkDeterminism: boolean,
     onResult: (job: UniverseJob, result: UniverseResult) => void,
     shouldStop: () => boolean,
+    inline?: (job: UniverseJob) => Promise<UniverseResult>,
   ): Promise<void> {
     let next = 0;
+    // The calling thread as one more worker: a universe, then a turn of the event loop so the
+    // pool's replies are taken (each thread has a job queued meanwhile), then the next.
+    const driveInline = async (run: (job: UniverseJob) => Promise<UniverseResult>) => {
+      while (next < jobs.length && !shouldStop()) {
+        const job = jobs[next++] as UniverseJob;
+        onResult(job, await run(job));
+        await nextTurn();
+      }
+    };
     const drive = (w: Worker): Promise<void> =>
       new Promise((resolve, reject) => {
-        // Jobs sent and not yet answered. Each worker holds one job ahead of the one it runs,
-        // so it never waits for this thread between universes (it runs them one at a time).
+        // Jobs sent and not yet answered. Each worker holds jobs ahead of the one it runs, so
+        // it never waits for this thread between universes (it runs them one at a time).
         let inFlight = 0;
         const send = () => {
           if (next >= jobs.length || shouldStop()) {
@@ -79,10 +95,12 @@ export class UniversePool {
         const onError = (e: Error) => reject(e);
         w.on("message", onMessage);
         w.on("error", onError);
-        send();
-        send();
+        for (let i = 0; i <= JOBS_AHEAD; i++) send();
       });
-    await Promise.all(this.workers.map(drive));
+    await Promise.all([
+      ...this.workers.map(drive),
+      ...(inline === undefined ? [] : [driveInline(inline)]),
+    ]);
   }
 
   async close(): Promise<void> {

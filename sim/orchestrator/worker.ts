@@ -7,7 +7,7 @@ const port = parentPort;
 if (port === null) throw new Error("worker.ts must run as a worker thread");
 serve(port);
 
-/** Jobs arrive ahead of time (the pool keeps one queued); they run strictly one at a time. */
+/** Jobs arrive ahead of time (the pool keeps some queued); they run strictly one at a time. */
 function serve(p: NonNullable<typeof parentPort>): void {
   const queue: WireJob[] = [];
   let running = false;

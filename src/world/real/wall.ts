@@ -5,3 +5,12 @@
 export function wallMs(): number {
   return performance.now();
 }
+
+/**
+ * Resolves on a later turn of the event loop, after pending I/O and messages. For the
+ * orchestrator only (a thread that runs universes itself lets its pool's messages in between
+ * them); never inside a universe.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
