@@ -5,7 +5,7 @@
  *
  *   pnpm bench [--quick] [--write] [--memory 10000,50000,100000] [--only SECTION,...]
  *
- * Sections: throughput, overhead, enumerate, defects, workers, memory.
+ * Sections: throughput, profile, overhead, enumerate, defects, workers, memory.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,7 +45,7 @@ const { values } = parseArgs({
 const QUICK = values.quick ?? false;
 const RUNS = QUICK ? 3 : 5;
 const sections = new Set(
-  (values.only ?? "throughput,overhead,enumerate,defects,workers,memory").split(","),
+  (values.only ?? "throughput,profile,overhead,enumerate,defects,workers,memory").split(","),
 );
 const MEMORY = (values.memory ?? (QUICK ? "2000,5000,10000" : "10000,50000,100000"))
   .split(",")
@@ -129,10 +129,15 @@ async function throughput(): Promise<void> {
   const ordered = [defaultScenario, ...scenarios.filter((s) => s !== defaultScenario)];
   for (const s of ordered) {
     progress(`throughput ${s.name}`);
-    // Warm-up doubles as calibration: N such that one run takes ~0.4 s (0.2 s when quick).
-    const warm = await runBatch(s, range(1, 20), opts);
+    // Warm-up (the JIT settles only after a second or so of a scenario's code paths), whose
+    // last part calibrates N: one run takes ~1 s (0.3 s when quick).
+    let warm = await runBatch(s, range(1, 20), opts);
+    for (let from = 21, spent = warm.ms; spent < (QUICK ? 500 : 1500); from += 20) {
+      warm = await runBatch(s, range(from, 20), opts);
+      spent += warm.ms;
+    }
     const perU = warm.ms / warm.universes;
-    const n = Math.max(20, Math.min(2000, Math.round((QUICK ? 200 : 400) / perU)));
+    const n = Math.max(20, Math.min(5000, Math.round((QUICK ? 300 : 1000) / perU)));
     const runs = [];
     for (let r = 0; r < RUNS; r++) runs.push(await runBatch(s, range(1, n), opts));
     const ups = median(runs.map((b) => (b.universes / b.ms) * 1000));
@@ -332,7 +337,7 @@ function fleetElapsed(workers: number, seeds: number): number {
 async function workers(): Promise<void> {
   log("## Worker threads");
   log();
-  const seeds = QUICK ? 20 : 60;
+  const seeds = QUICK ? 20 : 150;
   const total = seeds * scenarios.length;
   const ratios: number[] = [];
   const one: number[] = [];
@@ -365,6 +370,70 @@ async function workers(): Promise<void> {
   ]);
 }
 
+/** A CPU profile of the default scenario at steady state, as self time by function and file. */
+async function profile(): Promise<void> {
+  const { Session } = await import("node:inspector/promises");
+  const opts = fleetOptions();
+  await runBatch(defaultScenario, range(1, 200), opts);
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  progress("profile: default scenario");
+  await runBatch(defaultScenario, range(201, QUICK ? 200 : 600), opts);
+  const { profile: p } = (await session.post("Profiler.stop")) as {
+    profile: {
+      nodes: Array<{
+        id: number;
+        callFrame: { functionName: string; url: string; lineNumber: number };
+      }>;
+      samples: number[];
+      timeDeltas: number[];
+    };
+  };
+  session.disconnect();
+  const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    // The first and last samples carry the profiler's own start and stop.
+    if (i === 0 || i >= p.samples.length - 2) return;
+    const f = byId.get(id);
+    const dt = p.timeDeltas[i] ?? 0;
+    if (f === undefined) return;
+    total += dt;
+    const file =
+      f.url === ""
+        ? f.functionName
+        : f.url
+            .replace(/^file:\/\/.*?\/node_modules\/(\.pnpm\/)?([^/@]*@?[^/@]+).*$/, "$2")
+            .replace(/^file:\/\/.*?\/(src|sim)\//, "$1/");
+    byFile.set(file, (byFile.get(file) ?? 0) + dt);
+    const fn = f.url === "" ? f.functionName : `${f.functionName || "(anonymous)"} (${file})`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + dt);
+  });
+  const top = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([k, v]) => `${((v / total) * 100).toFixed(1)}% ${k}`);
+  log("## Where the time goes (default scenario, steady state)");
+  log();
+  log(
+    "Self time from a sampling CPU profile of the default scenario after warm-up (top 15). Line numbers are not shown: tsx compiles each module onto few lines.",
+  );
+  log();
+  log("| by file | by function |");
+  log("| --- | --- |");
+  const files = top(byFile);
+  const fns = top(byFn);
+  for (let i = 0; i < Math.max(files.length, fns.length); i++)
+    log(`| ${files[i] ?? ""} | ${fns[i] ?? ""} |`);
+  log();
+}
+
 async function memory(): Promise<void> {
   log("## Memory over many universes in one process");
   log();
@@ -383,13 +452,15 @@ async function memory(): Promise<void> {
     log(
       `| ${fmt(s.universes)} | ${fmt(s.heapMB, 1)} | ${fmt(s.rssMB, 1)} | ${fmt(s.ms / 1000, 1)} |`,
     );
-  const first = r.samples[0];
+  // The first sample is a warm reference (the bounded memos are still filling); flat means no
+  // growth from the first checkpoint on.
+  const first = r.samples[1] ?? r.samples[0];
   const last = r.samples.at(-1);
   const growth = first && last ? last.heapMB - first.heapMB : 0;
-  const flat = growth < 10;
+  const flat = growth < 5;
   log();
   log(
-    `Heap growth from ${fmt(first?.universes ?? 0)} to ${fmt(last?.universes ?? 0)} universes: ${fmt(growth, 1)} MB (${flat ? "flat" : "**growing**"}).`,
+    `Heap growth from ${fmt(first?.universes ?? 0)} to ${fmt(last?.universes ?? 0)} universes: ${fmt(growth, 1)} MB (${flat ? "flat" : "**growing**"}); the ${fmt(r.samples[0]?.universes ?? 0)}-universe row is a warm reference while the bounded content memos fill.`,
   );
   log();
   summary.push([
@@ -402,6 +473,7 @@ async function memory(): Promise<void> {
 
 const t0 = now();
 if (sections.has("throughput")) await throughput();
+if (sections.has("profile")) await profile();
 if (sections.has("overhead")) await overhead();
 if (sections.has("enumerate")) await enumeration();
 if (sections.has("defects")) await defects();
