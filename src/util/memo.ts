@@ -24,6 +24,11 @@ export function deepFreeze<T>(value: T): T {
 
 function freeze(v: unknown): void {
   if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+  if (Array.isArray(v)) {
+    for (const x of v) freeze(x);
+    Object.freeze(v);
+    return;
+  }
   if (ArrayBuffer.isView(v)) return; // typed arrays cannot be frozen; never memoized as such
   if (v instanceof Map) {
     for (const [k, x] of v) {
