@@ -1,15 +1,7 @@
-/**
- * Measurements that need a fresh process: `find DEFECT` (a cold fleet until the defect's first
- * failure, then its shrink) and `memory N,N,...` (heap and RSS over many universes; run with
- * --expose-gc). Prints one JSON object on stdout.
- */
-import { KNOWN_FINDINGS } from "../sim/findings/index.ts";
-import { allOracles } from "../sim/oracles/index.ts";
 import { allocateSeeds, planJobs, type UniverseJob } from "../sim/orchestrator/jobs.ts";
-import { runJob } from "../sim/orchestrator/runJob.ts";
+import { jobContext, runJob } from "../sim/orchestrator/runJob.ts";
 import { shippedScenarios } from "../sim/scenario/registry.ts";
 import { asScripted, shrink } from "../sim/shrink/shrink.ts";
-import { modelSystem, sameSchema } from "../sim/universe/modelSystem.ts";
 import { runUniverse } from "../sim/universe/run.ts";
 import { type DefectName, isDefectName } from "../src/world/defects.ts";
 import { now } from "./lib.ts";
@@ -21,11 +13,12 @@ async function find(defect: DefectName): Promise<unknown> {
   const t0 = now();
   const scenarios = shippedScenarios();
   const jobs = planJobs(scenarios, allocateSeeds(1, DEFAULT_SEEDS), [defect]);
+  const ctx = jobContext();
   let universes = 0;
   let found: { job: UniverseJob; oracle: string; code: string; faulted: boolean } | null = null;
   for (const job of jobs) {
     universes++;
-    const r = await runJob(job, false);
+    const r = await runJob(job, false, ctx);
     const v = r.violations[0];
     if (r.verdict === "fail" && v !== undefined) {
       found = { job, oracle: v.oracle, code: v.code, faulted: r.faultPlan !== undefined };
@@ -49,11 +42,7 @@ async function find(defect: DefectName): Promise<unknown> {
   // shrunk by the fleet (their weather does not survive a change of steps).
   if (found.faulted) return { ...base, shrink: null };
   const s0 = now();
-  const opts = {
-    system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
-    findings: KNOWN_FINDINGS,
-  };
+  const opts = jobContext();
   const { job } = found;
   const original = await runUniverse(job, opts);
   const initial = asScripted(job.scenario, original.result.steps, job.defects, "bench shrink");
@@ -70,11 +59,7 @@ async function memory(checkpoints: readonly number[]): Promise<unknown> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("run with --expose-gc");
   const scenarios = shippedScenarios();
-  const opts = {
-    system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
-    findings: KNOWN_FINDINGS,
-  };
+  const opts = jobContext();
   const sample = (universes: number, ms: number) => {
     gc();
     gc();

@@ -2,12 +2,10 @@
  * Measurement helpers for `pnpm bench`. The bench is a script, not a test: it may read the
  * real clock (performance.now), and it drives the simulator exactly as the fleet does.
  */
-import { KNOWN_FINDINGS } from "../sim/findings/index.ts";
-import { allOracles } from "../sim/oracles/index.ts";
 import type { UniverseJob } from "../sim/orchestrator/jobs.ts";
+import { jobContext } from "../sim/orchestrator/runJob.ts";
 import type { Scenario, ScriptedScenario, Step } from "../sim/scenario/schema.ts";
 import { asScripted } from "../sim/shrink/shrink.ts";
-import { modelSystem, sameSchema } from "../sim/universe/modelSystem.ts";
 import { type RunOptions, runUniverse } from "../sim/universe/run.ts";
 
 export const now = (): number => performance.now();
@@ -18,9 +16,9 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** The options the fleet runs universes with (runJob's), built once. */
+/** The options the fleet runs universes with (runJob's, births shared), built once. */
 export function fleetOptions(): RunOptions {
-  return { system: modelSystem(), oracles: allOracles({ sameSchema }), findings: KNOWN_FINDINGS };
+  return jobContext();
 }
 
 export interface BatchStats {

@@ -16,6 +16,7 @@ import { enumerate } from "../sim/enumerate/enumerate.ts";
 import { KNOWN_FINDINGS } from "../sim/findings/index.ts";
 import { allOracles } from "../sim/oracles/index.ts";
 import { findScenario, shippedScenarios } from "../sim/scenario/registry.ts";
+import { BirthCache } from "../sim/universe/birth.ts";
 import { modelSystem, sameSchema } from "../sim/universe/modelSystem.ts";
 import type { RunOptions } from "../sim/universe/run.ts";
 import { DEFECT_NAMES } from "../src/world/defects.ts";
@@ -170,6 +171,7 @@ async function overhead(): Promise<void> {
     oracles: [],
     findings: [],
     bare: true,
+    births: new BirthCache(),
   };
   // Same streams, same model operations: the final stores must agree byte for byte.
   const a: string[] = [];
@@ -228,6 +230,7 @@ async function enumeration(): Promise<void> {
     oracles: allOracles({ sameSchema }),
     findings: KNOWN_FINDINGS,
     defects: [],
+    births: new BirthCache(),
   };
   let full = 0;
   for (const double of [0, 3]) {

@@ -4,6 +4,7 @@ import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { BirthCache } from "../universe/birth.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 
@@ -26,13 +27,14 @@ export async function computeGolden(
 ): Promise<Golden> {
   const system = modelSystem();
   const oracles = allOracles({ sameSchema });
+  const births = new BirthCache();
   const hashes: Record<string, Record<string, string>> = {};
   for (const s of scenarios) {
     const bySeed: Record<string, string> = {};
     for (const seed of GOLDEN_SEEDS) {
       const { result } = await runUniverse(
         { scenario: s, seed, defects: [] },
-        { system, oracles, findings: KNOWN_FINDINGS },
+        { system, oracles, findings: KNOWN_FINDINGS, births },
       );
       bySeed[String(seed)] = result.traceHash;
     }

@@ -5,6 +5,7 @@ import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { BirthCache } from "../universe/birth.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 
@@ -42,11 +43,12 @@ export async function buildOracleTable(
 ): Promise<OracleTable> {
   const system = modelSystem();
   const oracles = allOracles({ sameSchema });
+  const births = new BirthCache();
   const run = async (s: Scenario, defects: readonly DefectName[]) =>
     (
       await runUniverse(
         { scenario: s, seed: SENSITIVITY_SEED, defects },
-        { system, oracles, findings: KNOWN_FINDINGS },
+        { system, oracles, findings: KNOWN_FINDINGS, births },
       )
     ).result;
   const found = new Map<string, { codes: Set<string>; scenarios: Set<string> }>();

@@ -2,7 +2,7 @@ import { enumerate } from "../enumerate/enumerate.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { allocateSeeds, planJobs } from "../orchestrator/jobs.ts";
-import { runJob } from "../orchestrator/runJob.ts";
+import { jobContext, runJob } from "../orchestrator/runJob.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import type { UniverseResult } from "../universe/result.ts";
@@ -20,7 +20,8 @@ export async function runCoverageFleet(): Promise<CoverageLedger> {
   const scenarios = shippedScenarios();
   const jobs = planJobs(scenarios, allocateSeeds(COVERAGE_SEEDS.from, COVERAGE_SEEDS.count), []);
   const results: UniverseResult[] = [];
-  for (const job of jobs) results.push(await runJob(job, false));
+  const ctx = jobContext();
+  for (const job of jobs) results.push(await runJob(job, false, ctx));
   const firings: Firing[] = [];
   const opts = {
     system: modelSystem(),

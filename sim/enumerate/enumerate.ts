@@ -5,6 +5,7 @@ import type { KnownFinding } from "../findings/KnownFinding.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
 import type { Scenario, ScriptedScenario, Step } from "../scenario/schema.ts";
 import { asScripted } from "../shrink/shrink.ts";
+import { BirthCache } from "../universe/birth.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { runUniverse } from "../universe/run.ts";
@@ -50,6 +51,7 @@ export interface EnumerateOptions {
   readonly defects: readonly DefectName[];
   /** Second kills after each first one, at the next this-many writes (0 = single faults only). */
   readonly double: number;
+  readonly births?: BirthCache;
 }
 
 function crashedStep(records: readonly StepRecord[]): StepRecord | undefined {
@@ -92,7 +94,13 @@ export async function enumerate(
   seed: number,
   opts: EnumerateOptions,
 ): Promise<Enumeration> {
-  const runOpts = { system: opts.system, oracles: opts.oracles, findings: opts.findings };
+  // Every case shares one fixture: one birth, made (and checked) once.
+  const runOpts = {
+    system: opts.system,
+    oracles: opts.oracles,
+    findings: opts.findings,
+    births: opts.births ?? new BirthCache(),
+  };
   // The base: a scripted scenario's own steps (its planned crashes included, so the recovery
   // they cause is enumerated too), or the steps a generative universe ran, without its crashes.
   let steps: Step[];

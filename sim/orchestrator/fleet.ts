@@ -6,7 +6,7 @@ import type { UniverseJob } from "./jobs.ts";
 import { UniversePool } from "./pool.ts";
 import { replayLine } from "./replayLine.ts";
 import type { Reporter } from "./reporter.ts";
-import { runJob } from "./runJob.ts";
+import { jobContext, runJob } from "./runJob.ts";
 
 export interface FleetOptions {
   readonly jobs: readonly UniverseJob[];
@@ -110,16 +110,17 @@ export async function runFleet(opts: FleetOptions): Promise<Report> {
     records.push(rec);
     for (const r of opts.reporters) r.onUniverse(rec, records.length, total);
   };
+  const ctx = jobContext();
   if (opts.workers <= 1) {
     for (const job of opts.jobs) {
       if (shouldStop()) break;
-      accept(job, await runJob(job, opts.checkDeterminism));
+      accept(job, await runJob(job, opts.checkDeterminism, ctx));
     }
   } else {
     const pool = new UniversePool(Math.min(opts.workers - 1, Math.max(opts.jobs.length - 1, 1)));
     try {
       await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop, (job) =>
-        runJob(job, opts.checkDeterminism),
+        runJob(job, opts.checkDeterminism, ctx),
       );
     } finally {
       await pool.close();

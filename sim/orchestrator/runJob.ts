@@ -1,30 +1,36 @@
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
+import { BirthCache } from "../universe/birth.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import type { UniverseResult } from "../universe/result.ts";
-import { runUniverse } from "../universe/run.ts";
+import { type RunOptions, runUniverse } from "../universe/run.ts";
 import type { UniverseJob } from "./jobs.ts";
+
+/** What the universes one thread runs share: the model, the oracles, and their births. */
+export type JobContext = Pick<RunOptions, "system" | "oracles" | "findings" | "births">;
+
+/** A thread's context: make one per thread (or per fleet) and pass it to every runJob. */
+export function jobContext(): JobContext {
+  return {
+    system: modelSystem(),
+    oracles: allOracles({ sameSchema }),
+    findings: KNOWN_FINDINGS,
+    births: new BirthCache(),
+  };
+}
 
 /**
  * One job against the model, optionally twice to check determinism (the first divergent
  * trace event is named when the hashes differ). Used in-process and inside pool workers.
  */
-export async function runJob(job: UniverseJob, checkDeterminism: boolean): Promise<UniverseResult> {
-  const system = modelSystem();
-  const oracles = allOracles({ sameSchema });
-  const first = await runUniverse(job, {
-    system,
-    oracles,
-    findings: KNOWN_FINDINGS,
-    keepTrace: checkDeterminism,
-  });
+export async function runJob(
+  job: UniverseJob,
+  checkDeterminism: boolean,
+  ctx: JobContext = jobContext(),
+): Promise<UniverseResult> {
+  const first = await runUniverse(job, { ...ctx, keepTrace: checkDeterminism });
   if (!checkDeterminism) return first.result;
-  const second = await runUniverse(job, {
-    system,
-    oracles,
-    findings: KNOWN_FINDINGS,
-    keepTrace: true,
-  });
+  const second = await runUniverse(job, { ...ctx, keepTrace: true });
   if (second.result.traceHash === first.result.traceHash) return first.result;
   const a = first.trace ?? [];
   const b = second.trace ?? [];

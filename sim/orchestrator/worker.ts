@@ -1,10 +1,12 @@
 import { parentPort } from "node:worker_threads";
 import type { WireJob, WireReply } from "./pool.ts";
-import { runJob } from "./runJob.ts";
+import { jobContext, runJob } from "./runJob.ts";
 
 /** A pool thread: builds every universe it is sent from scratch, inside this thread. */
 const port = parentPort;
 if (port === null) throw new Error("worker.ts must run as a worker thread");
+/** This thread's model, oracles and births, shared by every universe it runs. */
+const ctx = jobContext();
 serve(port);
 
 /** Jobs arrive ahead of time (the pool keeps some queued); they run strictly one at a time. */
@@ -28,6 +30,7 @@ async function runOne(job: WireJob): Promise<WireReply> {
     const result = await runJob(
       { scenario: job.scenario, seed: job.seed, defects: job.defects },
       job.checkDeterminism,
+      ctx,
     );
     return { id: job.id, ok: true, result };
   } catch (e) {

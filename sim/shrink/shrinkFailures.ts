@@ -8,6 +8,7 @@ import { allOracles } from "../oracles/index.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
 import type { Report } from "../report/schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { BirthCache } from "../universe/birth.ts";
 import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import { asScripted, shrink } from "./shrink.ts";
@@ -37,6 +38,7 @@ export async function shrinkFailures(
 ): Promise<ShrunkFailure[]> {
   const system = modelSystem();
   const oracles = allOracles({ sameSchema });
+  const births = new BirthCache();
   const seen = new Set<string>();
   const out: ShrunkFailure[] = [];
   for (const u of report.universes) {
@@ -52,13 +54,13 @@ export async function shrinkFailures(
     const defects = u.defects as DefectName[];
     const original = await runUniverse(
       { scenario, seed: u.seed, defects },
-      { system, oracles, findings: KNOWN_FINDINGS },
+      { system, oracles, findings: KNOWN_FINDINGS, births },
     );
     const note = `shrunk from ${scenario.name} seed ${u.seed}${defects.length ? ` with ${defects.join(", ")}` : ""}: ${v.oracle} ${v.code}`;
     const initial = asScripted(scenario, original.result.steps, defects, note);
     const run = async (s: typeof initial) => {
       const job: UniverseJob = { scenario: s, seed: u.seed, defects };
-      return (await runUniverse(job, { system, oracles, findings: KNOWN_FINDINGS })).result;
+      return (await runUniverse(job, { system, oracles, findings: KNOWN_FINDINGS, births })).result;
     };
     const r = await shrink(initial, v, run);
     const file = join(dir, `${v.oracle}--${v.code}--${scenario.name}-${u.seed}.yaml`);

@@ -7,6 +7,7 @@ import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
 import type { FaultPlan } from "../faults/FaultPlan.ts";
 import type { Action, Crash, Scenario, Step } from "../scenario/schema.ts";
+import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
 import { MemWorkTree } from "./memWorkTree.ts";
 import { type Observation, observe, ROOT_OF } from "./observe.ts";
@@ -61,7 +62,7 @@ export class Universe {
 
   constructor(
     readonly scenario: Scenario,
-    readonly seed: number,
+    readonly seed: number | string,
     readonly defects: readonly DefectName[],
     readonly system: System,
     opts: UniverseOptions,
@@ -99,8 +100,42 @@ export class Universe {
 
   private observed: { readonly key: string; readonly obs: Observation } | null = null;
 
-  /** Birth: import and apply the fixture without faults, then age the ledger if asked. */
-  async birth(): Promise<void> {
+  /**
+   * Birth: the fixture imported and applied without faults, the ledger aged if asked. It runs
+   * in a world of its own (seed BIRTH_SEED) that this one adopts, so every universe of one
+   * fixture starts from the same state and a cache can share it; the seed shapes life only.
+   */
+  async birth(cache?: BirthCache): Promise<void> {
+    const w = this.world;
+    const key = JSON.stringify([
+      this.scenario.fixture,
+      this.defects,
+      w.trace.enabled,
+      w.failpoints.enabled,
+      w.callBudget,
+    ]);
+    const born = cache === undefined ? await this.bear() : await cache.get(key, () => this.bear());
+    w.adopt(born.world);
+    for (const [op, names] of born.reachedByOp) this.reachedByOp.set(op, new Set(names));
+    this.lastObs = born.obs;
+  }
+
+  /** Lives a birth in a fresh world of seed BIRTH_SEED and takes what this universe adopts. */
+  private async bear(): Promise<Birth> {
+    const mother = new Universe(this.scenario, BIRTH_SEED, this.defects, this.system, {
+      trace: this.world.trace.enabled,
+    });
+    mother.world.failpoints.enabled = this.world.failpoints.enabled;
+    mother.world.callBudget = this.world.callBudget;
+    await mother.liveBirth();
+    return {
+      world: mother.world.snapshot(),
+      reachedByOp: [...mother.reachedByOp].map(([op, names]) => [op, [...names]] as const),
+      obs: mother.lastObs ?? (await mother.observe()),
+    };
+  }
+
+  private async liveBirth(): Promise<void> {
     const f = this.scenario.fixture;
     if (f.converged) {
       let before = this.world.failpoints.mark;

@@ -8,6 +8,7 @@ import type { KnownFinding } from "../findings/KnownFinding.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
 import type { GenerativeScenario } from "../scenario/schema.ts";
+import type { BirthCache } from "./birth.ts";
 import { livenessPhase } from "./liveness.ts";
 import type { KnownHit, UniverseResult, Violation } from "./result.ts";
 import { type SamplerState, sampleStep } from "./sampler.ts";
@@ -26,6 +27,8 @@ export interface RunOptions {
   readonly oracles: readonly Oracle[];
   /** Upstream defects reproduced on purpose: matching violations are reported as known. */
   readonly findings: readonly KnownFinding[];
+  /** Births shared between universes of one fixture (a thread's own); none: each is born anew. */
+  readonly births?: BirthCache;
   /** Keep the formatted trace lines in the outcome (replay, determinism checks, reports). */
   readonly keepTrace?: boolean;
   /**
@@ -103,7 +106,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   let lifeStart = { writes: 0, reached: new Map<string, number>() };
   let lifeEnd = lifeStart;
   try {
-    await u.birth();
+    await u.birth(opts.births);
     lifeStart = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     if (job.life) u.armLife(job.life);
     if (job.scenario.kind === "generative") faulty = await live(u, job.scenario);

@@ -1,4 +1,4 @@
-import type { StepLabel } from "../catalog/failpoints.ts";
+import type { FailpointName, StepLabel } from "../catalog/failpoints.ts";
 import { type Clock, SimClock } from "./clock.ts";
 import type { DefectName } from "./defects.ts";
 import { Failpoints } from "./failpoints/Failpoints.ts";
@@ -8,7 +8,7 @@ import { BudgetExceeded, Process, ProcessDeath } from "./process.ts";
 import { Rng } from "./rng.ts";
 import { MemoryStore } from "./store/MemoryStore.ts";
 import type { ObjectStore } from "./store/ObjectStore.ts";
-import { Trace } from "./trace.ts";
+import { Trace, type TraceEvent } from "./trace.ts";
 
 /**
  * A store-level write trigger. `count` only learns how many durable writes a run makes (W);
@@ -18,6 +18,21 @@ export type WriteTrigger =
   | { readonly mode: "off" }
   | { readonly mode: "count" }
   | { readonly mode: "kill"; readonly k: number; readonly only?: (proc: Process) => boolean };
+
+/**
+ * A world's state at a quiet moment (no process running, nothing armed), for another world to
+ * adopt: how universes share one birth. Immutable once taken; adopting copies what it changes.
+ */
+export interface WorldSnapshot {
+  readonly store: MemoryStore;
+  readonly clockMs: number;
+  /** Processes spawned so far: the adopter's next pid follows them. */
+  readonly processCount: number;
+  readonly events: readonly TraceEvent[];
+  readonly calls: number;
+  readonly totalWrites: number;
+  readonly reached: ReadonlyArray<readonly [FailpointName, number]>;
+}
 
 export interface WorldParts {
   readonly store: ObjectStore;
@@ -61,6 +76,8 @@ export class World {
    */
   killAtTotal: readonly number[] = [];
   private readonly procs: Process[] = [];
+  /** Processes of an adopted snapshot's world: pids continue after them. */
+  private pidBase = 0;
 
   constructor(parts: WorldParts) {
     this.store = parts.store;
@@ -103,7 +120,7 @@ export class World {
   }
 
   spawn(name: string): Process {
-    const p = new Process(this, this.procs.length + 1, name);
+    const p = new Process(this, this.pidBase + this.procs.length + 1, name);
     this.procs.push(p);
     this.trace.push({ t: "spawn", pid: p.pid, name });
     return p;
@@ -111,6 +128,43 @@ export class World {
 
   get processes(): readonly Process[] {
     return this.procs;
+  }
+
+  /**
+   * This world's state, for `adopt`. Needs a memory store and a simulated clock; take it between
+   * steps (the caller's duty: a process mid-call would leave half its work in the snapshot).
+   */
+  snapshot(): WorldSnapshot {
+    if (!(this.store instanceof MemoryStore) || !(this.clock instanceof SimClock))
+      throw new Error("only a simulated world (memory store, simulated clock) can be snapshotted");
+    return {
+      store: this.store.clone(),
+      clockMs: this.clock.peek(),
+      processCount: this.pidBase + this.procs.length,
+      events: Object.freeze([...this.trace.events]),
+      calls: this.calls,
+      totalWrites: this.totalWrites,
+      reached: [...this.failpoints.reached.entries()],
+    };
+  }
+
+  /**
+   * Continues from `s` as if this world had lived it: store contents, time, pids, trace,
+   * counters and reach counts. Randomness stays this world's own (its seed tree), so worlds
+   * adopting one snapshot diverge from there by seed.
+   */
+  adopt(s: WorldSnapshot): void {
+    if (!(this.store instanceof MemoryStore) || !(this.clock instanceof SimClock))
+      throw new Error("only a simulated world (memory store, simulated clock) can adopt");
+    if (this.procs.length > 0 || this.calls > 0)
+      throw new Error("a world adopts a snapshot only before it has run anything");
+    this.store.restore(s.store);
+    this.clock.set(s.clockMs);
+    this.pidBase = s.processCount;
+    for (const e of s.events) this.trace.push(e);
+    this.calls = s.calls;
+    this.totalWrites = s.totalWrites;
+    this.failpoints.adoptReached(s.reached);
   }
 
   setWriteTrigger(t: WriteTrigger): void {

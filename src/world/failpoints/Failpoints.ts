@@ -79,6 +79,11 @@ export class Failpoints {
 
   constructor(private readonly rng: Rng) {}
 
+  /** Takes reach counts lived by another world (an adopted snapshot) as this one's. */
+  adoptReached(counts: ReadonlyArray<readonly [FailpointName, number]>): void {
+    for (const [name, n] of counts) this.reached.set(name, (this.reached.get(name) ?? 0) + n);
+  }
+
   /** Arms `name` with a fail-rs term; throws FailpointConfigError on a bad name or term. */
   set(name: string, term: string): void {
     if (!isFailpointName(name)) {

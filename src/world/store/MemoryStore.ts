@@ -162,6 +162,21 @@ export class MemoryStore implements ObjectStore {
     return c;
   }
 
+  /**
+   * Makes this store a copy of `from` (objects, etags, generation), dropping what it held: a
+   * world adopting a snapshot keeps its own store object, which its layers already reference.
+   */
+  restore(from: MemoryStore): void {
+    this.objects.clear();
+    this.dirs.clear();
+    this.sorted.clear();
+    for (const [k, e] of from.objects) this.objects.set(k, e);
+    for (const [d, children] of from.dirs) this.dirs.set(d, new Map(children));
+    for (const [d, names] of from.sorted) this.sorted.set(d, names);
+    this.nextEtag = from.nextEtag;
+    this.gen = from.gen;
+  }
+
   /** Every object, sorted by key: for snapshots, hashing and oracles. */
   dump(): Array<[string, string]> {
     return [...this.objects.entries()]
