@@ -11,7 +11,7 @@ import type { GenerativeScenario } from "../scenario/schema.ts";
 import type { BirthCache } from "./birth.ts";
 import { livenessPhase } from "./liveness.ts";
 import type { KnownHit, UniverseResult, Violation } from "./result.ts";
-import { type SamplerState, sampleStep } from "./sampler.ts";
+import { opWeights, type SamplerState, sampleStep } from "./sampler.ts";
 import type { System } from "./system.ts";
 import { Universe } from "./Universe.ts";
 
@@ -72,12 +72,15 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
     afterDeath: false,
     reachedByOp: u.reachedByOp,
   };
+  const weights = opWeights(scenario);
   for (let i = 0; i < length; i++) {
-    const step = sampleStep(rng, crashRng, scenario, {
-      ...st,
-      desired: u.desired,
-      obs: u.latest() ?? st.obs,
-    });
+    const step = sampleStep(
+      rng,
+      crashRng,
+      scenario,
+      { ...st, desired: u.desired, obs: u.latest() ?? st.obs },
+      weights,
+    );
     if (step.crash) st.crashBudget--;
     const rec = await u.run(step);
     st.afterDeath = rec.outcome.kind === "died";

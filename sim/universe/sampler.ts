@@ -50,85 +50,125 @@ const HANDLERS: ReadonlySet<string> = new Set(
   ALL_FAILPOINTS.filter((f) => HANDLER_STEPS.some((h) => f.startsWith(h))),
 );
 
-type Candidate = () => Omit<Step, "crash" | "expect"> | null;
+/** A step before its crash plan: each kind of step without `crash` and `expect`. */
+type Drawn = Step extends infer S ? (S extends Step ? Omit<S, "crash" | "expect"> : never) : never;
+
+/** What the argument builders read: the universe as the last observation shows it. */
+interface View {
+  readonly desired: DesiredConfig;
+  readonly obs: Observation;
+  readonly desiredIds: readonly string[];
+  readonly ledgerGraphs: readonly string[];
+  readonly rootGraphs: readonly string[];
+}
+
+/** A scenario's op weights, positive only, sorted by op name: the draw's fixed order. */
+export function opWeights(scenario: GenerativeScenario): Array<[OpName, number]> {
+  return (
+    Object.entries(scenario.weights).filter(([, w]) => (w ?? 0) > 0) as Array<[OpName, number]>
+  ).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
 
 /**
  * Draws the next step: an op by weight among those whose precondition holds (a failed
  * precondition picks another op instead of wasting the draw), its arguments, then maybe a
- * crash point that the op can actually reach.
+ * crash point that the op can actually reach. `weights` is `opWeights(scenario)`, computed
+ * once per universe.
  */
 export function sampleStep(
   rng: Rng,
   crashRng: Rng,
   scenario: GenerativeScenario,
   st: SamplerState,
+  weights: ReadonlyArray<readonly [OpName, number]> = opWeights(scenario),
 ): Step {
   const { desired, obs } = st;
-  const ledgerGraphs = Object.keys(obs.ledger?.resources ?? {})
-    .filter((a) => a.startsWith("graph."))
-    .map((a) => a.slice(6));
-  const rootGraphs = Object.entries(obs.graphs)
-    .filter(([, v]) => v.exists)
-    .map(([g]) => g);
-  const desiredIds = desired.graphs.map((g) => g.id);
+  const view: View = {
+    desired,
+    obs,
+    desiredIds: desired.graphs.map((g) => g.id),
+    ledgerGraphs: Object.keys(obs.ledger?.resources ?? {})
+      .filter((a) => a.startsWith("graph."))
+      .map((a) => a.slice(6)),
+    rootGraphs: Object.entries(obs.graphs)
+      .filter(([, v]) => v.exists)
+      .map(([g]) => g),
+  };
+  let pool = weights;
+  let step: Drawn | null = null;
+  while (step === null && pool.length > 0) {
+    const op = rng.weighted(pool);
+    step = build(op, rng, view);
+    if (step === null) pool = pool.filter(([o]) => o !== op);
+  }
+  const chosen = (step ?? { op: "status" }) as Step;
+  const crash = planCrash(crashRng, scenario.crash, chosen.op, st);
+  return crash ? ({ ...chosen, crash } as Step) : chosen;
+}
 
-  const builders: Partial<Record<OpName, Candidate>> = {
-    "edit-schema": () => {
+/** The arguments of `op`, or null when its precondition does not hold. */
+function build(op: OpName, rng: Rng, v: View): Drawn | null {
+  const { desired, obs, desiredIds, ledgerGraphs, rootGraphs } = v;
+  switch (op) {
+    case "edit-schema": {
       if (desiredIds.length === 0) return null;
       const graph = rng.pick(desiredIds);
       return { op: "edit-schema", graph, change: rng.pick(SCHEMA_CHANGES) };
-    },
-    "edit-query": () => {
+    }
+    case "edit-query":
       if (desiredIds.length === 0) return null;
       return { op: "edit-query", graph: rng.pick(desiredIds), change: rng.pick(QUERY_CHANGES) };
-    },
-    "edit-policy": () =>
-      desired.policy.present
+    case "edit-policy":
+      return desired.policy.present
         ? { op: "edit-policy", change: rng.pick(["touch", "revert"] as const) }
-        : null,
-    "edit-provider": () =>
-      desired.provider.present
+        : null;
+    case "edit-provider":
+      return desired.provider.present
         ? { op: "edit-provider", change: rng.pick(["model", "revert"] as const) }
-        : null,
-    "add-graph": () => {
+        : null;
+    case "add-graph": {
       const free = GRAPH_POOL.filter((g) => !desiredIds.includes(g));
       return free.length ? { op: "add-graph", graph: rng.pick(free) } : null;
-    },
-    "remove-graph": () =>
-      desiredIds.length > 1 ? { op: "remove-graph", graph: rng.pick(desiredIds) } : null,
-    apply: () => ({ op: "apply" }),
-    plan: () => ({ op: "plan" }),
-    status: () => ({ op: "status" }),
-    refresh: () => (obs.ledger ? { op: "refresh" } : null),
-    import: () => ({ op: "import" }),
-    approve: () => {
+    }
+    case "remove-graph":
+      return desiredIds.length > 1 ? { op: "remove-graph", graph: rng.pick(desiredIds) } : null;
+    case "apply":
+      return { op: "apply" };
+    case "plan":
+      return { op: "plan" };
+    case "status":
+      return { op: "status" };
+    case "refresh":
+      return obs.ledger ? { op: "refresh" } : null;
+    case "import":
+      return { op: "import" };
+    case "approve": {
       const gone = ledgerGraphs.filter((g) => !desiredIds.includes(g));
       return gone.length ? { op: "approve", resource: `graph.${rng.pick(gone)}` } : null;
-    },
-    "force-unlock": () => (obs.lockPresent ? { op: "force-unlock" } : null),
-    boot: () => ({ op: "boot" }),
-    "branch-create": () => {
+    }
+    case "force-unlock":
+      return obs.lockPresent ? { op: "force-unlock" } : null;
+    case "boot":
+      return { op: "boot" };
+    case "branch-create":
+    case "branch-delete": {
+      const want = op === "branch-delete";
       const opts = rootGraphs.flatMap((g) =>
-        BRANCH_POOL.filter((b) => !obs.graphs[g]?.branches.includes(b)).map((b) => [g, b] as const),
+        BRANCH_POOL.filter((b) => (obs.graphs[g]?.branches.includes(b) ?? false) === want).map(
+          (b) => [g, b] as const,
+        ),
       );
       if (!opts.length) return null;
       const [graph, branch] = rng.pick(opts);
-      return { op: "branch-create", graph, branch };
-    },
-    "branch-delete": () => {
-      const opts = rootGraphs.flatMap((g) =>
-        BRANCH_POOL.filter((b) => obs.graphs[g]?.branches.includes(b)).map((b) => [g, b] as const),
-      );
-      if (!opts.length) return null;
-      const [graph, branch] = rng.pick(opts);
-      return { op: "branch-delete", graph, branch };
-    },
-    insert: () =>
-      rootGraphs.length
+      return { op, graph, branch };
+    }
+    case "insert":
+      return rootGraphs.length
         ? { op: "insert", graph: rng.pick(rootGraphs), rows: rng.range(1, 3) }
-        : null,
-    "open-rw": () => (rootGraphs.length ? { op: "open-rw", graph: rng.pick(rootGraphs) } : null),
-    concurrently: () => {
+        : null;
+    case "open-rw":
+      return rootGraphs.length ? { op: "open-rw", graph: rng.pick(rootGraphs) } : null;
+    case "concurrently": {
       // Races the upstream design has to survive: two applies (meaningful without the lock),
       // apply against a server boot, apply against an agent creating a review branch, and
       // refresh against apply.
@@ -145,30 +185,18 @@ export function sampleStep(
         ]);
       const [a, b] = rng.pick(pairs);
       return { op: "concurrently", actors: [a, b] };
-    },
-    "legacy-strip": () => {
+    }
+    case "legacy-strip": {
       if (!obs.ledger?.parsed) return null;
       const kinds: Array<"policy-bindings" | "embedding-profile"> = [];
       const addrs = Object.keys(obs.ledger.resources);
       if (addrs.some((a) => a.startsWith("policy."))) kinds.push("policy-bindings");
       if (addrs.some((a) => a.startsWith("provider.embedding."))) kinds.push("embedding-profile");
       return kinds.length ? { op: "legacy-strip", what: rng.pick(kinds) } : null;
-    },
-  };
-
-  const weights = Object.entries(scenario.weights)
-    .filter(([, w]) => (w ?? 0) > 0)
-    .sort((a, b) => (a[0] < b[0] ? -1 : 1)) as Array<[OpName, number]>;
-  let pool = weights;
-  let step: Omit<Step, "crash" | "expect"> | null = null;
-  while (step === null && pool.length > 0) {
-    const op = rng.weighted(pool);
-    step = builders[op]?.() ?? null;
-    if (step === null) pool = pool.filter(([o]) => o !== op);
+    }
+    default:
+      return null;
   }
-  const chosen = (step ?? { op: "status" }) as Step;
-  const crash = planCrash(crashRng, scenario.crash, chosen.op, st);
-  return crash ? ({ ...chosen, crash } as Step) : chosen;
 }
 
 function planCrash(
