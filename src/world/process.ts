@@ -1,4 +1,5 @@
 import type { FailpointName, StepLabel } from "../catalog/failpoints.ts";
+import type { Firing } from "./failpoints/Failpoints.ts";
 import type { Storage } from "./storage.ts";
 import { StoreError, type Versioned } from "./store/ObjectStore.ts";
 import type { World } from "./world.ts";
@@ -98,10 +99,15 @@ export class Process {
    * Evaluates a named failpoint. `crash` kills the process here; `error` is returned for the
    * call site to push through its normal error path; callbacks run and may ask for an error.
    */
-  async failpoint(name: FailpointName): Promise<FailpointVerdict> {
+  failpoint(name: FailpointName): FailpointVerdict | Promise<FailpointVerdict> {
     this.checkAlive();
     const firing = this.world.failpoints.evaluate(name);
+    // The common case (nothing armed) answers synchronously: no promise per catalogued step.
     if (firing === null) return null;
+    return this.fire(name, firing);
+  }
+
+  private async fire(name: FailpointName, firing: Firing): Promise<FailpointVerdict> {
     this.world.trace.push({ t: "fp", pid: this.pid, name, action: firing.kind });
     switch (firing.kind) {
       case "probe":
@@ -129,14 +135,13 @@ class ProcessStorage implements Storage {
     return this.proc.world;
   }
 
-  private async enter(): Promise<void> {
+  /** The call prologue; a promise only when a scheduler gates the call (concurrent actors). */
+  private enter(): Promise<void> | undefined {
     this.proc.checkAlive();
     this.world.noteCall();
     const gate = this.world.gate;
-    if (gate !== undefined) {
-      await gate(this.proc);
-      this.proc.checkAlive();
-    }
+    if (gate === undefined) return undefined;
+    return gate(this.proc).then(() => this.proc.checkAlive());
   }
 
   private record(op: string, key: string, result: string, step?: StepLabel): void {
@@ -149,28 +154,40 @@ class ProcessStorage implements Storage {
     );
   }
 
-  private async stepPoint(
+  /** `<step>.before` or `.after`: synchronous unless a callback is armed there. */
+  private stepPoint(
     name: FailpointName,
     step: StepLabel,
     key: string,
     phase: "before" | "after",
-  ): Promise<void> {
-    const v = await this.proc.failpoint(name);
-    if (v !== null) {
-      this.record(phase === "before" ? "refuse" : "ackloss", key, `error:injected`, step);
-      throw new StoreError("injected", key, v.message);
-    }
+  ): Promise<void> | undefined {
+    const f = this.proc.failpoint(name);
+    if (f instanceof Promise) return f.then((v) => this.injected(v, step, key, phase));
+    this.injected(f, step, key, phase);
+    return undefined;
+  }
+
+  private injected(
+    v: FailpointVerdict,
+    step: StepLabel,
+    key: string,
+    phase: "before" | "after",
+  ): void {
+    if (v === null) return;
+    this.record(phase === "before" ? "refuse" : "ackloss", key, `error:injected`, step);
+    throw new StoreError("injected", key, v.message);
   }
 
   /** The write prologue: death check, kill-at-write trigger, `<step>.before`. */
-  private async beforeWrite(step: StepLabel, key: string): Promise<void> {
-    await this.enter();
+  private beforeWrite(step: StepLabel, key: string): Promise<void> | undefined {
+    const g = this.enter();
+    if (g !== undefined)
+      return g.then(() => {
+        this.world.noteDurableWrite(this.proc, step, key);
+        return this.stepPoint(`${step}.before`, step, key, "before");
+      });
     this.world.noteDurableWrite(this.proc, step, key);
-    await this.stepPoint(`${step}.before`, step, key, "before");
-  }
-
-  private async afterWrite(step: StepLabel, key: string): Promise<void> {
-    await this.stepPoint(`${step}.after`, step, key, "after");
+    return this.stepPoint(`${step}.before`, step, key, "before");
   }
 
   private async readCall<T>(
@@ -179,7 +196,8 @@ class ProcessStorage implements Storage {
     f: () => Promise<T>,
     show: (v: T) => string,
   ): Promise<T> {
-    await this.enter();
+    const g = this.enter();
+    if (g !== undefined) await g;
     try {
       const v = await f();
       this.record(op, key, show(v));
@@ -233,7 +251,8 @@ class ProcessStorage implements Storage {
     f: () => Promise<T>,
     show: (v: T) => string,
   ): Promise<T> {
-    await this.beforeWrite(step, key);
+    const before = this.beforeWrite(step, key);
+    if (before !== undefined) await before;
     let v: T;
     try {
       v = await f();
@@ -242,7 +261,8 @@ class ProcessStorage implements Storage {
       throw e;
     }
     this.record(op, key, show(v), step);
-    await this.afterWrite(step, key);
+    const after = this.stepPoint(`${step}.after`, step, key, "after");
+    if (after !== undefined) await after;
     return v;
   }
 
