@@ -60,7 +60,7 @@ export const DEFAULT_MEMO_ENTRIES = 4096;
 export const MAX_MEMO_KEY_CHARS = 1 << 16;
 
 /** The most key text one memo holds at once. */
-export const MAX_MEMO_TOTAL_CHARS = 1 << 18;
+export const MAX_MEMO_TOTAL_CHARS = 1 << 22;
 
 /**
  * The storage behind a text-keyed memo: bounded by entries and by key text, forgetting

@@ -50,7 +50,7 @@ export async function loadDesired(workTree: WorkTree, configDir: string): Promis
   let memo = loadMemos.get(configDir);
   if (memo === undefined) {
     if (loadMemos.size >= 64) loadMemos.clear();
-    memo = new TextKeyedCache(256);
+    memo = new TextKeyedCache(2048);
     loadMemos.set(configDir, memo);
   }
   const loads = memo;
