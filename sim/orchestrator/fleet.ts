@@ -117,7 +117,9 @@ export async function runFleet(opts: FleetOptions): Promise<Report> {
       accept(job, await runJob(job, opts.checkDeterminism, ctx));
     }
   } else {
-    const pool = new UniversePool(Math.min(opts.workers - 1, Math.max(opts.jobs.length - 1, 1)));
+    const pool = await UniversePool.start(
+      Math.min(opts.workers - 1, Math.max(opts.jobs.length - 1, 1)),
+    );
     try {
       await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop, (job) =>
         runJob(job, opts.checkDeterminism, ctx),

@@ -4,6 +4,7 @@ import { nextTurn } from "../../src/world/real/wall.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import type { UniverseJob } from "./jobs.ts";
+import { type WorkerEntry, workerEntry } from "./workerBundle.ts";
 
 /** What crosses the thread boundary: plain data only; each universe is built inside its worker. */
 export interface WireJob {
@@ -18,8 +19,6 @@ export type WireReply =
   | { readonly id: number; readonly ok: true; readonly result: UniverseResult }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-const WORKER_URL = new URL("./worker-entry.mjs", import.meta.url);
-
 /** Jobs queued in a worker beyond the one it runs (covers a busy main thread's delay). */
 const JOBS_AHEAD = 2;
 
@@ -32,10 +31,16 @@ const JOBS_AHEAD = 2;
 export class UniversePool {
   private readonly workers: Worker[] = [];
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) {
-      this.workers.push(new Worker(WORKER_URL));
-    }
+  private constructor(
+    size: number,
+    readonly entry: WorkerEntry,
+  ) {
+    for (let i = 0; i < size; i++) this.workers.push(new Worker(entry.url));
+  }
+
+  /** Starts `size` worker threads on the precompiled worker bundle (tsx if none can be built). */
+  static async start(size: number, entry?: WorkerEntry): Promise<UniversePool> {
+    return new UniversePool(size, entry ?? (await workerEntry()));
   }
 
   async runAll(
