@@ -84,9 +84,31 @@ async function memory(checkpoints: readonly number[]): Promise<unknown> {
   return { samples: out };
 }
 
+/**
+ * `batch N`: N universes over every shipped scenario, round robin as a fleet thread runs them,
+ * after a warm-up of the same size; the machine-ceiling measurement runs two of these at once.
+ */
+async function batch(n: number): Promise<unknown> {
+  const scenarios = shippedScenarios();
+  const opts = jobContext();
+  const run = async (from: number) => {
+    for (let i = 0; i < n; i++) {
+      const scenario = scenarios[i % scenarios.length];
+      if (scenario === undefined) break;
+      const seed = from + Math.floor(i / scenarios.length);
+      await runUniverse({ scenario, seed, defects: [] }, opts);
+    }
+  };
+  await run(1_000_000);
+  const t0 = now();
+  await run(1);
+  return { universes: n, ms: now() - t0 };
+}
+
 const [task, arg] = process.argv.slice(2);
 let result: unknown;
 if (task === "find" && arg !== undefined && isDefectName(arg)) result = await find(arg);
 else if (task === "memory" && arg !== undefined) result = await memory(arg.split(",").map(Number));
-else throw new Error("usage: child.ts find DEFECT | memory N,N,...");
+else if (task === "batch" && arg !== undefined) result = await batch(Number(arg));
+else throw new Error("usage: child.ts find DEFECT | memory N,N,... | batch N");
 process.stdout.write(`${JSON.stringify(result)}\n`);

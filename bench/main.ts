@@ -7,7 +7,7 @@
  *
  * Sections: throughput, profile, overhead, enumerate, defects, workers, memory.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -337,10 +337,50 @@ function fleetElapsed(workers: number, seeds: number): number {
   }
 }
 
+/** Runs bench/child.ts without waiting, so two can run at once; resolves to its JSON answer. */
+function childAsync(args: readonly string[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/child.ts"), ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    c.stdout.setEncoding("utf8");
+    c.stdout.on("data", (d: string) => {
+      out += d;
+    });
+    c.on("error", reject);
+    c.on("close", (code) => {
+      if (code !== 0) reject(new Error(`bench child ${args.join(" ")} failed (${code})`));
+      else resolve(JSON.parse(out.trim().split("\n").pop() ?? "null"));
+    });
+  });
+}
+
+/**
+ * What this machine allows: the same single-threaded batch in one process alone, then in two
+ * processes at once. Their combined throughput over the lone one bounds any pool's speed-up
+ * here (shared caches, memory bandwidth, V8's own background threads).
+ */
+async function ceiling(n: number): Promise<number> {
+  const ratios: number[] = [];
+  for (let r = 0; r < (QUICK ? 1 : 3); r++) {
+    progress(`machine ceiling run ${r + 1}`);
+    const alone = (await childAsync(["batch", String(n)])) as { ms: number };
+    const pair = (await Promise.all([
+      childAsync(["batch", String(n)]),
+      childAsync(["batch", String(n)]),
+    ])) as Array<{ ms: number }>;
+    const slower = Math.max(...pair.map((p) => p.ms));
+    ratios.push((2 * alone.ms) / slower);
+  }
+  return median(ratios);
+}
+
 async function workers(): Promise<void> {
   log("## Worker threads");
   log();
-  const seeds = QUICK ? 20 : 150;
+  const seeds = QUICK ? 20 : 300;
   const total = seeds * scenarios.length;
   const ratios: number[] = [];
   const one: number[] = [];
@@ -364,6 +404,11 @@ async function workers(): Promise<void> {
   log(`| 2 | ${fmt(median(two))} | ${fmt((total / median(two)) * 1000)} |`);
   log();
   log(`Speed-up of 2 workers over 1: **${fmt(speedup, 2)}x** (median of per-run ratios).`);
+  log();
+  const limit = await ceiling(QUICK ? 400 : 2000);
+  log(
+    `Machine ceiling: the same single-threaded batch run by two processes at once gives **${fmt(limit, 2)}x** the throughput of one alone (no pool, no messages: the most two threads can give on this machine). The pool reaches ${fmt((100 * speedup) / limit)}% of it; what is left is each thread's own JIT warm-up and the pool's start-up.`,
+  );
   log();
   summary.push([
     "--workers 2 over --workers 1",

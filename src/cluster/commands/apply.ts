@@ -154,7 +154,7 @@ async function applyInner(ctx: ClusterContext, actor: string | null): Promise<Ap
       return early([], new Map());
     }
     // Taken before the sweep, so sweep mutations count as changes and get persisted.
-    const before = stateFingerprint(state);
+    const before = read.value.fingerprint ?? stateFingerprint(state);
 
     // Phase E.
     const sweep = await sweepRecoverySidecars(store, state, diagnostics);

@@ -38,6 +38,7 @@ import {
   ClusterStateSchema,
   fromParsedState,
   type ParsedState,
+  stateFingerprint,
   stateToJson,
 } from "../records/state.ts";
 import { describeIssues } from "../records/zodText.ts";
@@ -65,7 +66,18 @@ export interface StateSnapshot {
   readonly state: ClusterState | null;
   /** `sha256:<hex>` of the bytes read: the public CAS vocabulary. */
   readonly stateCas: string | null;
+  /** `stateFingerprint(state)` as read (null when absent), remembered by the text. */
+  readonly fingerprint: string | null;
 }
+
+/** The canonical fingerprint of valid ledger text: a pure function of it, so remembered. */
+const fingerprintOfText = memoByText(
+  (text: string): string | null => {
+    const r = parseStateText(text);
+    return r.ok ? stateFingerprint(r.value) : null;
+  },
+  { freeze: false },
+);
 
 /**
  * Parses ledger text: `invalid_state_json` for bad JSON or any stray field, version gate after.
@@ -243,7 +255,7 @@ export class ClusterStore {
         error("state_read_error", CLUSTER_STATE_FILE, `could not read state file: ${errorText(e)}`),
       );
     }
-    if (read === null) return ok({ state: null, stateCas: null });
+    if (read === null) return ok({ state: null, stateCas: null, fingerprint: null });
     obs.state_found = true;
     const cas = casToken(read.text);
     obs.state_cas = cas;
@@ -255,7 +267,7 @@ export class ClusterStore {
     }
     obs.state_revision = state.state_revision;
     obs.resource_count = state.applied_revision.resources.size;
-    return ok({ state, stateCas: cas });
+    return ok({ state, stateCas: cas, fingerprint: fingerprintOfText(read.text) });
   }
 
   /**
