@@ -15,13 +15,13 @@ async function find(defect: DefectName): Promise<unknown> {
   const jobs = planJobs(scenarios, allocateSeeds(1, DEFAULT_SEEDS), [defect]);
   const ctx = jobContext();
   let universes = 0;
-  let found: { job: UniverseJob; oracle: string; code: string; faulted: boolean } | null = null;
+  let found: { job: UniverseJob; oracle: string; code: string } | null = null;
   for (const job of jobs) {
     universes++;
     const r = await runJob(job, false, ctx);
     const v = r.violations[0];
     if (r.verdict === "fail" && v !== undefined) {
-      found = { job, oracle: v.oracle, code: v.code, faulted: r.faultPlan !== undefined };
+      found = { job, oracle: v.oracle, code: v.code };
       break;
     }
   }
@@ -38,9 +38,7 @@ async function find(defect: DefectName): Promise<unknown> {
     code: found.code,
   };
   // The fleet's automatic shrink (sim/shrink/shrinkFailures), timed the same way: re-run the
-  // failing universe for its steps, then delta-debug them. Storage-fault universes are not
-  // shrunk by the fleet (their weather does not survive a change of steps).
-  if (found.faulted) return { ...base, shrink: null };
+  // failing universe for its steps (storage faults come pinned to them), then delta-debug them.
   const s0 = now();
   const opts = jobContext();
   const { job } = found;

@@ -286,7 +286,7 @@ async function defects(): Promise<void> {
     const findMs = median(runs.map((r) => r.findMs));
     const sh = f.shrink ? median(runs.map((r) => r.shrink?.ms ?? 0)) : null;
     log(
-      `| ${d} | ${f.found ? f.universes : `not in ${f.universes}`} | ${fmt(findMs)} | ${f.found ? `${f.scenario} seed ${f.seed}: ${f.oracle} ${f.code}` : "-"} | ${f.shrink ? `${f.shrink.before} -> ${f.shrink.after} (${f.shrink.runs} runs)` : "not shrunk (storage faults)"} | ${sh === null ? "-" : fmt(sh)} |`,
+      `| ${d} | ${f.found ? f.universes : `not in ${f.universes}`} | ${fmt(findMs)} | ${f.found ? `${f.scenario} seed ${f.seed}: ${f.oracle} ${f.code}` : "-"} | ${f.shrink ? `${f.shrink.before} -> ${f.shrink.after} (${f.shrink.runs} runs)` : "not shrunk"} | ${sh === null ? "-" : fmt(sh)} |`,
     );
     if (d === "arm-before-preview") {
       summary.push([

@@ -58,7 +58,3 @@ export function describePlan(p: FaultPlan): string {
     ? "no faults"
     : `${parts.join(" ")} maxLag=${p.maxLag} maxLatencyMs=${p.maxLatencyMs}`;
 }
-
-export function isHostile(p: FaultPlan): boolean {
-  return HOSTILE_FAULTS.some((k) => (p.rates[k] ?? 0) > 0);
-}

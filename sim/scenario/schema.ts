@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isFailpointName } from "../../src/catalog/failpoints.ts";
 import { isDefectName } from "../../src/world/defects.ts";
+import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 
 /**
  * Scenario files: what a universe is made of. Two kinds share one step vocabulary:
@@ -65,7 +66,27 @@ export const QUERY_CHANGES = ["use-bio", "parse-error", "revert"] as const;
 /** One crash point, or several for a step that must fail twice (e.g. an engine error, then its cleanup). */
 export const CrashesSchema = z.union([CrashSchema, z.array(CrashSchema).min(1).max(4)]);
 
-const base = { crash: CrashesSchema.optional(), expect: ExpectSchema.optional() };
+/**
+ * A storage fault pinned to a step: the `at`-th call the step makes through the fault layer
+ * gets `kind`. `arg` is what the fault drew when it was recorded (latency in ms, the kept
+ * length of a truncated read, the flipped position of a corrupt one, how many landed writes
+ * back a stale answer looks). A generative universe records its faults this way, so a failing
+ * universe with storage weather replays (and shrinks) as a scripted one.
+ */
+export const StepFaultSchema = z
+  .object({
+    at: z.number().int().min(1),
+    kind: z.enum([...HONEST_FAULTS, ...HOSTILE_FAULTS]),
+    arg: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type StepFault = z.infer<typeof StepFaultSchema>;
+
+const base = {
+  crash: CrashesSchema.optional(),
+  expect: ExpectSchema.optional(),
+  faults: z.array(StepFaultSchema).min(1).optional(),
+};
 
 /** Operations one actor can run inside a concurrent step. */
 const ActionSchema = z.discriminatedUnion("op", [
@@ -146,10 +167,11 @@ export const StepSchema = z.discriminatedUnion("op", [
               (a) =>
                 (CONCURRENT_OPS as readonly string[]).includes(a.op) &&
                 a.crash === undefined &&
-                a.expect === undefined,
+                a.expect === undefined &&
+                a.faults === undefined,
             ),
           {
-            message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash or expect`,
+            message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash, expect or faults`,
           },
         ),
       ...base,

@@ -45,6 +45,22 @@ function stripExpect(s: Step): Step {
   return rest as Step;
 }
 
+/** Smaller variants of one step: its crash plan and its pinned faults, most aggressive first. */
+function stepVariants(s: Step): Step[] {
+  return [...crashVariants(s), ...faultVariants(s)];
+}
+
+/** The step without its faults, then (if it has several) without each one in turn. */
+function faultVariants(s: Step): Step[] {
+  if (s.faults === undefined) return [];
+  const { faults, ...bare } = s;
+  const out: Step[] = [bare as Step];
+  if (faults.length > 1)
+    for (let i = 0; i < faults.length; i++)
+      out.push({ ...s, faults: faults.filter((_, j) => j !== i) } as Step);
+  return out;
+}
+
 /** Smaller variants of one step's crash plan, most aggressive first. */
 function crashVariants(s: Step): Step[] {
   if (s.crash === undefined) return [];
@@ -70,7 +86,8 @@ function crashVariants(s: Step): Step[] {
 
 /**
  * Delta debugging (Zeller's ddmin) over the step list, then a pass that simplifies each
- * remaining step's crash plan. Every candidate is a real run of the model with the same seed,
+ * remaining step's crash plan and drops the storage faults pinned to it that the failure
+ * does not need. Every candidate is a real run of the model with the same seed,
  * so the result replays the failure exactly.
  */
 export async function shrink(
@@ -104,7 +121,7 @@ export async function shrink(
     }
   }
   for (let i = 0; i < steps.length && runs < budget; i++) {
-    for (const variant of crashVariants(steps[i] as Step)) {
+    for (const variant of stepVariants(steps[i] as Step)) {
       const candidate = steps.map((s, j) => (j === i ? variant : s));
       if (await fails(candidate)) {
         steps = candidate;

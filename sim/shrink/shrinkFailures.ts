@@ -27,8 +27,8 @@ export interface ShrunkFailure {
 
 /**
  * Shrinks up to `max` failing universes of a report (one per distinct oracle and code) into
- * minimal scripted scenario files under `dir`. Universes with storage faults are skipped: their
- * fault weather is drawn per call and does not survive a change of steps.
+ * minimal scripted scenario files under `dir`. Storage faults shrink too: a universe records
+ * each fault pinned to its step and call, so its steps replay (and lose faults) like crashes.
  */
 export async function shrinkFailures(
   report: Report,
@@ -44,7 +44,7 @@ export async function shrinkFailures(
   for (const u of report.universes) {
     if (out.length >= max) break;
     const v = u.violations[0];
-    if (u.verdict !== "fail" || v === undefined || u.faultPlan !== undefined) continue;
+    if (u.verdict !== "fail" || v === undefined) continue;
     const key = `${v.oracle}/${v.code}`;
     if (seen.has(key)) continue;
     const scenario = scenarios.find((s) => s.name === u.scenario);

@@ -6,6 +6,7 @@ import type { DefectName } from "../../src/world/defects.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
 import type { FaultPlan } from "../faults/FaultPlan.ts";
+import type { FaultyStore } from "../faults/FaultyStore.ts";
 import type { Action, Crash, Scenario, Step } from "../scenario/schema.ts";
 import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
@@ -56,6 +57,8 @@ export class Universe {
   readonly sourcesByDigest = new Map<string, string>();
   private lastObs: Observation | null = null;
   faultPlan: FaultPlan | null = null;
+  /** The life phase's fault layer (drawn or scripted), if any: it pins faults to steps. */
+  faulty: FaultyStore | null = null;
   private readonly stepArmed: FailpointName[] = [];
   /** Failpoints each kind of operation has reached so far in this universe. */
   readonly reachedByOp = new Map<string, Set<string>>();
@@ -428,7 +431,14 @@ export class Universe {
       step.op.startsWith("edit-") || step.op === "add-graph" || step.op === "remove-graph";
     const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
     const reachedBefore = isEdit ? null : this.world.failpoints.mark;
+    const faulty = this.world.faults === this.faulty ? this.faulty : null;
+    const faultsFrom = faulty?.injected.length ?? 0;
+    faulty?.beginStep(index, step.faults);
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
+    // The step as it ran: with the faults that actually hit it, pinned by call.
+    const hit = faulty?.injected.slice(faultsFrom).map((i) => i.fault) ?? [];
+    const { faults: _listed, ...rest } = step;
+    const ran = (hit.length > 0 ? { ...rest, faults: hit } : rest) as Step;
     if (reachedBefore !== null) this.learnReach(step.op, reachedBefore);
     const post = isEdit ? pre : await this.observe();
     let settled: StepRecord["settled"];
@@ -443,7 +453,7 @@ export class Universe {
     const rec: StepRecord = {
       index,
       phase,
-      step,
+      step: ran,
       outcome,
       pre,
       post,

@@ -2,7 +2,7 @@ import type { DefectName } from "../../src/world/defects.ts";
 import { NoFaults } from "../../src/world/faults.ts";
 import { BudgetExceeded } from "../../src/world/process.ts";
 import { formatEvent } from "../../src/world/trace.ts";
-import { describePlan, drawFaultPlan, HOSTILE_FAULTS, isHostile } from "../faults/FaultPlan.ts";
+import { describePlan, drawFaultPlan, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 import { FaultyStore } from "../faults/FaultyStore.ts";
 import type { KnownFinding } from "../findings/KnownFinding.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
@@ -60,6 +60,7 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
       u.world.trace,
     );
     u.world.faults = faulty;
+    u.faulty = faulty;
     u.faultPlan = plan;
   }
   const rng = u.world.rng.child("workload");
@@ -89,6 +90,14 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
   return faulty;
 }
 
+const NO_PLAN = { rates: {}, maxLag: 0, maxLatencyMs: 1 } as const;
+
+/** What a scripted fault layer injected, as the report's fault-plan text. */
+function describeScripted(f: FaultyStore): string {
+  const kinds = [...new Set(f.injected.map((i) => i.fault.kind))].sort();
+  return `scripted: ${f.injected.length} fault(s) pinned to steps${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`;
+}
+
 /**
  * A universe from birth to judgment. Everything it does is a function of (scenario, seed,
  * defects): the seed fans out through the world's seed tree (workload, crash, ids, rows, ...).
@@ -114,7 +123,17 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     if (job.life) u.armLife(job.life);
     if (job.scenario.kind === "generative") faulty = await live(u, job.scenario);
     else {
-      if (opts.idleFaultLayer && !opts.bare)
+      if (job.scenario.steps.some((s) => s.faults !== undefined)) {
+        // Faults pinned to steps (a recorded or shrunk universe): replayed exactly, no draws.
+        faulty = FaultyStore.scripted(
+          u.world.store,
+          u.world.rng.child("faults").child("fire"),
+          u.world.clock,
+          u.world.trace,
+        );
+        u.world.faults = faulty;
+        u.faulty = faulty;
+      } else if (opts.idleFaultLayer && !opts.bare)
         u.world.faults = new FaultyStore(
           u.world.store,
           { rates: {}, maxLag: 1, maxLatencyMs: 1 },
@@ -123,7 +142,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
           u.world.trace,
         );
       for (const s of job.scenario.steps) await u.run(s);
-      if (opts.idleFaultLayer && !opts.bare) u.world.faults = new NoFaults(u.world.store);
+      u.world.faults = new NoFaults(u.world.store);
     }
     lifeEnd = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     u.disarmLife();
@@ -147,11 +166,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   let excused = 0;
   // A store that lied may make any storage-trusting oracle fire; with hostile damage on record
   // such verdicts are excused, and only a harness crash (the model threw) still counts.
-  const lied =
-    faulty !== null &&
-    u.faultPlan !== null &&
-    isHostile(u.faultPlan) &&
-    faulty.damage.some((d) => HOSTILE.has(d.kind));
+  const lied = faulty?.damage.some((d) => HOSTILE.has(d.kind));
   if (error === undefined) {
     const input = {
       records: u.records,
@@ -210,7 +225,14 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       .map(([name]) => name)
       .sort(),
     storeCalls,
-    ...(u.faultPlan !== null ? { faultPlan: describePlan(u.faultPlan), excused } : {}),
+    ...(faulty !== null
+      ? {
+          faultPlan: faulty.isScripted
+            ? describeScripted(faulty)
+            : describePlan(u.faultPlan ?? NO_PLAN),
+          excused,
+        }
+      : {}),
     ...(error !== undefined ? { error } : {}),
   };
   return { result, universe: u, ...(opts.keepTrace ? { trace: events.map(formatEvent) } : {}) };
