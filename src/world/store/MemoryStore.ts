@@ -7,8 +7,8 @@ import {
 } from "./ObjectStore.ts";
 
 interface Entry {
-  text: string;
-  token: string;
+  readonly text: string;
+  readonly token: string;
 }
 
 /**
@@ -40,6 +40,8 @@ export class MemoryStore implements ObjectStore {
   }
 
   private set(key: string, e: Entry): void {
+    // Frozen: reads hand the entry itself out (no copy per read), so nobody may change it.
+    Object.freeze(e);
     this.gen++;
     if (!this.objects.has(key)) this.index(key, 1);
     this.objects.set(key, e);
@@ -81,7 +83,7 @@ export class MemoryStore implements ObjectStore {
 
   getSync(key: string): Versioned | null {
     const e = this.objects.get(key);
-    return e ? { text: e.text, token: e.token } : null;
+    return e ?? null;
   }
 
   async put(key: string, text: string): Promise<string> {
