@@ -9,11 +9,13 @@ const arbitrary: fc.Arbitrary<Case> = lifeCase({
   maxSteps: 12,
   crashChance: 0.3,
   concurrent: 2,
+  faultChance: 0.35,
   weights: { "edit-schema": 4, apply: 6, refresh: 2, "force-unlock": 2 },
 });
 
 /**
- * Property 5. Over any operation stream with crashes, and through the liveness phase: the
+ * Property 5. Over any operation stream with crashes and honest storage faults (failed calls,
+ * lost acknowledgements, latency), and through the liveness phase: the
  * ledger never disappears once it exists, its state_revision never decreases, and its content
  * never changes without a higher revision (ledger-never-rolls-back; the legacy-strip step,
  * which plays an older Omnigraph, is the one exemption); an apply that reports its state

@@ -26,6 +26,7 @@ const arbitrary: fc.Arbitrary<Case> = lifeCase({
   maxSteps: 12,
   crashChance: 0.3,
   concurrent: 2,
+  faultChance: 0.35,
   weights: { "edit-schema": 4, apply: 6, boot: 2 },
 });
 
@@ -50,7 +51,7 @@ function emptyByChoice(run: Run): boolean {
 
 /**
  * Property 3. From any reachable state (any operation stream with crashes and injected errors
- * anywhere), once faults stop, the documented remedy (sim/universe/liveness.ts: fix an
+ * anywhere, and honest storage faults pinned to its calls), once faults stop, the documented remedy (sim/universe/liveness.ts: fix an
  * invalid config, force-unlock, apply, remove a partial root, read-write open and refresh a
  * pending graph, boot) reaches a server that boots with every applied graph ready within
  * LIVENESS_ROUNDS rounds. Judged by the serve-liveness oracle; the only exceptions are the

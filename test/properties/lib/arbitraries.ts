@@ -1,5 +1,5 @@
 import { fc } from "@fast-check/vitest";
-import type { Crash, Fixture, OpName, Step } from "../../../sim/scenario/schema.ts";
+import type { Crash, Fixture, OpName, Step, StepFault } from "../../../sim/scenario/schema.ts";
 import { QUERY_CHANGES, SCHEMA_CHANGES } from "../../../sim/scenario/schema.ts";
 import { reachableFailpoints } from "../../../sim/universe/reach.ts";
 import type { FailpointName } from "../../../src/catalog/failpoints.ts";
@@ -7,7 +7,7 @@ import type { FailpointName } from "../../../src/catalog/failpoints.ts";
 /**
  * Arbitraries for generated universes: worlds (a seed and a fixture), operation streams (the
  * scripted steps of sim/scenario/schema.ts) and crash and fault schedules (each step's
- * optional `crash`). Everything is plain data that fast-check shrinks: shorter step lists,
+ * optional `crash` and pinned storage `faults`). Everything is plain data that fast-check shrinks: shorter step lists,
  * fewer crashes, earlier failpoints, smaller seeds.
  */
 
@@ -81,6 +81,65 @@ export function withCrash(step: fc.Arbitrary<Step>, chance: number): fc.Arbitrar
       { weight: 1, arbitrary: c.map((crash) => ({ ...s, crash }) as Step) },
     );
   });
+}
+
+/**
+ * A storage fault pinned to one of a step's first `maxAt` store calls: honest kinds only
+ * (a failed call, a landed write whose acknowledgement is lost, latency), which a correct
+ * control plane must tolerate. Shrinks toward fewer faults at earlier calls.
+ */
+export function honestFault(maxAt = 60): fc.Arbitrary<StepFault> {
+  // Most steps make a dozen calls or so; later calls (a schema apply's) are drawn less often.
+  const at = fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 12 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: maxAt }) },
+  );
+  return fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        at,
+        kind: fc.constantFrom("write-error" as const, "read-error" as const, "ack-loss" as const),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        at,
+        kind: fc.constant("latency" as const),
+        arg: fc.integer({ min: 1, max: 50 }),
+      }),
+    },
+  );
+}
+
+/** Operations that make no store call: a fault pinned to them could never fire. */
+const CALL_FREE: ReadonlySet<OpName> = new Set([
+  "edit-schema",
+  "edit-query",
+  "edit-policy",
+  "edit-provider",
+  "add-graph",
+  "remove-graph",
+]);
+
+/** A step with one or two honest storage faults attached with roughly the given probability. */
+export function withFaults(step: fc.Arbitrary<Step>, chance: number): fc.Arbitrary<Step> {
+  if (chance <= 0) return step;
+  const denominator = Math.max(1, Math.round(1 / chance) - 1);
+  return step.chain((s) =>
+    CALL_FREE.has(s.op)
+      ? fc.constant(s)
+      : fc.oneof(
+          { weight: denominator, arbitrary: fc.constant(s) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .array(honestFault(), { minLength: 1, maxLength: 2 })
+              .map((faults) => ({ ...s, faults }) as Step),
+          },
+        ),
+  );
 }
 
 const g = fc.constantFrom(...GRAPHS);
@@ -213,6 +272,8 @@ export function lifeCase(opts: {
   readonly weights?: Partial<Record<OpName, number>>;
   /** Weight of concurrent steps (two or three actors at once) among the others; 0: none. */
   readonly concurrent?: number;
+  /** Chance that a step carries honest storage faults pinned to its calls; 0: none. */
+  readonly faultChance?: number;
 }): fc.Arbitrary<{
   seed: number;
   fixture: Partial<Fixture>;
@@ -220,12 +281,13 @@ export function lifeCase(opts: {
   liveness: true;
 }> {
   const one = withCrash(anyStep(opts.weights), opts.crashChance);
-  const step = opts.concurrent
+  const plain = opts.concurrent
     ? fc.oneof(
         { weight: 10, arbitrary: one },
         { weight: opts.concurrent, arbitrary: concurrently() },
       )
     : one;
+  const step = withFaults(plain, opts.faultChance ?? 0);
   return fc.record({
     seed: worldSeed(),
     fixture: fixture({
