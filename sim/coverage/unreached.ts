@@ -9,8 +9,6 @@ const HARD_DROP =
   "hard drops need allow_data_loss, which cluster apply never passes (spec §4.6: soft drops only)";
 const BOOTSTRAP =
   "needs a graph whose manifest and _schema.pg exist without the contract files; init writes the contract before the manifest and cleans up after a failure, so only a lost or misdirected write (hostile storage) leaves that";
-const TOCTOU =
-  "needs the schema file to change between config load and the create's re-read (a TOCTOU race); the simulator edits the working tree only between operations";
 const STAGING =
   "needs leftover staging whose compiled schema equals the live one, or a pre-commit leftover without an engine sidecar and with a different table set; every migration the scenarios make either writes an engine sidecar or keeps the table set";
 
@@ -21,8 +19,6 @@ export const UNREACHED_REASONS: Readonly<Partial<Record<FailpointName, string>>>
   "engine.recovery.bootstrap_schema_ir.after": BOOTSTRAP,
   "engine.recovery.bootstrap_schema_state.before": BOOTSTRAP,
   "engine.recovery.bootstrap_schema_state.after": BOOTSTRAP,
-  "cluster.sidecar.delete_create_unmoved.before": TOCTOU,
-  "cluster.sidecar.delete_create_unmoved.after": TOCTOU,
   "engine.recovery.delete_staging.before": STAGING,
   "engine.recovery.delete_staging.after": STAGING,
 };

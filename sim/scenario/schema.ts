@@ -82,10 +82,32 @@ export const StepFaultSchema = z
   .strict();
 export type StepFault = z.infer<typeof StepFaultSchema>;
 
+/** Working-tree edits an operator can make while a command runs (see RaceSchema). */
+const EditSchema = z.discriminatedUnion("op", [
+  z
+    .object({ op: z.literal("edit-schema"), graph: graphId, change: z.enum(SCHEMA_CHANGES) })
+    .strict(),
+  z.object({ op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES) }).strict(),
+  z.object({ op: z.literal("edit-policy"), change: z.enum(["touch", "revert"]) }).strict(),
+  z.object({ op: z.literal("edit-provider"), change: z.enum(["model", "revert"]) }).strict(),
+  z.object({ op: z.literal("add-graph"), graph: graphId }).strict(),
+  z.object({ op: z.literal("remove-graph"), graph: graphId }).strict(),
+]);
+export type Edit = z.infer<typeof EditSchema>;
+
+/**
+ * An operator edit racing the step: made the first time the step reaches failpoint `at`, in
+ * the middle of the command (a time-of-check/time-of-use window, e.g. the schema file changing
+ * between the config load and a graph create's re-read).
+ */
+export const RaceSchema = z.object({ at: FailpointNameSchema, edit: EditSchema }).strict();
+export type Race = z.infer<typeof RaceSchema>;
+
 const base = {
   crash: CrashesSchema.optional(),
   expect: ExpectSchema.optional(),
   faults: z.array(StepFaultSchema).min(1).optional(),
+  race: RaceSchema.optional(),
 };
 
 /** Operations one actor can run inside a concurrent step. */
@@ -168,10 +190,11 @@ export const StepSchema = z.discriminatedUnion("op", [
                 (CONCURRENT_OPS as readonly string[]).includes(a.op) &&
                 a.crash === undefined &&
                 a.expect === undefined &&
-                a.faults === undefined,
+                a.faults === undefined &&
+                a.race === undefined,
             ),
           {
-            message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash, expect or faults`,
+            message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash, expect, faults or race`,
           },
         ),
       ...base,
@@ -273,6 +296,11 @@ export const GenerativeScenarioSchema = z
     crash: CrashPlanSchema,
     /** Storage weather during life (never during birth or the liveness phase). */
     faults: FaultRulesSchema.optional(),
+    /**
+     * Chance that a command step gets an operator edit racing it (a `race`, at a failpoint
+     * that kind of command has reached before in the universe).
+     */
+    races: z.number().min(0).max(1).default(0),
     liveness: z.boolean().default(true),
   })
   .strict();

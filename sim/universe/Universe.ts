@@ -7,7 +7,7 @@ import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
 import type { FaultPlan } from "../faults/FaultPlan.ts";
 import type { FaultyStore } from "../faults/FaultyStore.ts";
-import type { Action, Crash, Scenario, Step } from "../scenario/schema.ts";
+import type { Action, Crash, Race, Scenario, Step } from "../scenario/schema.ts";
 import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
 import { MemWorkTree } from "./memWorkTree.ts";
@@ -224,6 +224,28 @@ export class Universe {
     }
   }
 
+  /**
+   * Arms the step's racing edit: the first time the step reaches `race.at`, the operator's
+   * edit lands in the working tree and the command carries on. A crash planned at the same
+   * failpoint takes it instead (noted in the trace).
+   */
+  private armRace(race: Race, crash: Step["crash"]): void {
+    const crashes: Crash[] = crash === undefined ? [] : Array.isArray(crash) ? crash : [crash];
+    if (crashes.some((c) => c.kind === "failpoint" && c.name === race.at)) {
+      this.world.trace.push({ t: "note", text: `race at ${race.at} yields to the crash there` });
+      return;
+    }
+    let done = false;
+    this.world.failpoints.setCallback(race.at, () => {
+      if (!done) {
+        done = true;
+        this.edit(race.edit as Step);
+      }
+      return "continue";
+    });
+    this.stepArmed.push(race.at);
+  }
+
   /** Disarms what the step armed; a universe-wide crash plan (enumeration) stays armed. */
   private disarm(): void {
     for (const name of this.stepArmed) this.world.failpoints.clear(name);
@@ -316,6 +338,7 @@ export class Universe {
     }
     if (step.op === "force-unlock" && pre.lockId === null)
       return { kind: "skipped", reason: "no readable lock to remove" };
+    if (step.race !== undefined) this.armRace(step.race, step.crash);
     this.arm(step.crash);
     try {
       if (step.op === "concurrently")

@@ -65,6 +65,7 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
   }
   const rng = u.world.rng.child("workload");
   const crashRng = u.world.rng.child("crash");
+  const raceRng = u.world.rng.child("race");
   const length = rng.range(scenario.length.min, scenario.length.max);
   const st: SamplerState = {
     desired: u.desired,
@@ -81,6 +82,7 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
       scenario,
       { ...st, desired: u.desired, obs: u.latest() ?? st.obs },
       weights,
+      raceRng,
     );
     if (step.crash) st.crashBudget--;
     const rec = await u.run(step);

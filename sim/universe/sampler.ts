@@ -1,4 +1,4 @@
-import { ALL_FAILPOINTS } from "../../src/catalog/failpoints.ts";
+import { ALL_FAILPOINTS, type FailpointName } from "../../src/catalog/failpoints.ts";
 import type { Rng } from "../../src/world/rng.ts";
 import type {
   Action,
@@ -6,6 +6,7 @@ import type {
   CrashPlan,
   GenerativeScenario,
   OpName,
+  Race,
   Step,
 } from "../scenario/schema.ts";
 import { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
@@ -57,6 +58,7 @@ type Drawn = Step extends infer S ? (S extends Step ? Omit<S, "crash" | "expect"
 interface View {
   readonly desired: DesiredConfig;
   readonly obs: Observation;
+  readonly reachedByOp: ReadonlyMap<string, ReadonlySet<string>>;
   readonly desiredIds: readonly string[];
   readonly ledgerGraphs: readonly string[];
   readonly rootGraphs: readonly string[];
@@ -81,11 +83,13 @@ export function sampleStep(
   scenario: GenerativeScenario,
   st: SamplerState,
   weights: ReadonlyArray<readonly [OpName, number]> = opWeights(scenario),
+  raceRng?: Rng,
 ): Step {
   const { desired, obs } = st;
   const view: View = {
     desired,
     obs,
+    reachedByOp: st.reachedByOp,
     desiredIds: desired.graphs.map((g) => g.id),
     ledgerGraphs: Object.keys(obs.ledger?.resources ?? {})
       .filter((a) => a.startsWith("graph."))
@@ -103,7 +107,40 @@ export function sampleStep(
   }
   const chosen = (step ?? { op: "status" }) as Step;
   const crash = planCrash(crashRng, scenario.crash, chosen.op, st);
-  return crash ? ({ ...chosen, crash } as Step) : chosen;
+  const race =
+    raceRng !== undefined && scenario.races > 0
+      ? planRace(raceRng, scenario.races, chosen.op, view)
+      : null;
+  return {
+    ...chosen,
+    ...(crash ? { crash } : {}),
+    ...(race ? { race } : {}),
+  } as Step;
+}
+
+/** Commands an operator edit can race: they load the working tree and act on what they read. */
+const RACEABLE: ReadonlySet<OpName> = new Set(["apply", "plan", "refresh", "import", "boot"]);
+
+/**
+ * Maybe an operator edit racing the step, at a failpoint this kind of command has reached
+ * earlier in the universe (so the edit lands mid-command, not never): a time-of-check/
+ * time-of-use window between the command's config load and its later reads.
+ */
+function planRace(rng: Rng, chance: number, op: OpName, v: View): Race | null {
+  if (!RACEABLE.has(op) || !rng.chance(chance)) return null;
+  const seen = v.reachedByOp.get(op);
+  if (seen === undefined || seen.size === 0) return null;
+  const at = rng.pick([...seen].sort()) as FailpointName;
+  const edit = rng.pick(["edit-schema", "edit-query", "edit-policy"] as const);
+  if (edit === "edit-policy")
+    return v.desired.policy.present
+      ? { at, edit: { op: "edit-policy", change: rng.pick(["touch", "revert"] as const) } }
+      : null;
+  if (v.desiredIds.length === 0) return null;
+  const graph = rng.pick(v.desiredIds);
+  return edit === "edit-schema"
+    ? { at, edit: { op: "edit-schema", graph, change: rng.pick(SCHEMA_CHANGES) } }
+    : { at, edit: { op: "edit-query", graph, change: rng.pick(QUERY_CHANGES) } };
 }
 
 /** The arguments of `op`, or null when its precondition does not hold. */

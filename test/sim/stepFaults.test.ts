@@ -100,7 +100,7 @@ steps:
 ${where === "step" ? `    faults: ${faults}\n` : ""}`;
     expect(() =>
       parseScenarioText(text("[{ at: 1, kind: read-error }]", "actor"), "a.yaml"),
-    ).toThrow(/without their own crash, expect or faults/);
+    ).toThrow(/without their own crash, expect, faults or race/);
     expect(() => parseScenarioText(text("[{ at: 1, kind: bit-rot }]", "step"), "b.yaml")).toThrow(
       /kind/,
     );
