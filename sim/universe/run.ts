@@ -166,9 +166,15 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   }
   const known: KnownHit[] = [];
   let excused = 0;
-  // A store that lied may make any storage-trusting oracle fire; with hostile damage on record
-  // such verdicts are excused, and only a harness crash (the model threw) still counts.
-  const lied = faulty?.damage.some((d) => HOSTILE.has(d.kind));
+  // A store that lied may make any storage-trusting oracle fire from then on: a verdict at or
+  // after the first step a hostile fault hit (or one about the whole run) is excused. A
+  // verdict about an earlier step stands: no lie had been told yet. A harness crash (the
+  // model threw) always counts.
+  const firstLie = Math.min(
+    ...(faulty?.injected.filter((i) => HOSTILE.has(i.fault.kind)).map((i) => i.step) ?? []),
+  );
+  const lied = (v: Violation) =>
+    firstLie !== Number.POSITIVE_INFINITY && (v.step < 0 || v.step >= firstLie);
   if (error === undefined) {
     const input = {
       records: u.records,
@@ -178,7 +184,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     };
     for (const o of opts.oracles) {
       for (const v of o.judge(input)) {
-        if (lied) {
+        if (lied(v)) {
           excused++;
           continue;
         }

@@ -112,3 +112,47 @@ ${where === "step" ? `    faults: ${faults}\n` : ""}`;
     );
   });
 });
+
+describe("hostile damage excuses what it could have caused, and nothing earlier", () => {
+  const trap = (faultAtStep: number) =>
+    parseScenarioText(
+      `kind: scripted
+name: lie-after-the-trap
+description: the trap's orphaned sidecar, then a store that lies
+fixture:
+  graphs: [knowledge, archive]
+liveness: false
+steps:
+  - op: edit-schema
+    graph: knowledge
+    change: add-required
+  - op: apply
+${faultAtStep === 1 ? "    faults: [{ at: 36, kind: corrupt-read, arg: 0 }]\n" : ""}  - op: status
+  - op: status
+${faultAtStep === 3 ? "    faults: [{ at: 3, kind: corrupt-read, arg: 0 }]\n" : ""}`,
+      "lie.yaml",
+    ) as ScriptedScenario;
+
+  it("a verdict about a step before the first lie stands", async () => {
+    const out = await runUniverse(
+      { scenario: trap(3), seed: 1, defects: ["arm-before-preview"] },
+      ctx,
+    );
+    expect(out.result.steps[3]?.faults).toEqual([{ at: 3, kind: "corrupt-read", arg: 0 }]);
+    const orphaned = out.result.violations.filter(
+      (v) => v.code === "sidecar_survived_pre_movement_rejection",
+    );
+    expect(orphaned.map((v) => v.step)).toContain(1);
+    expect(out.result.verdict).toBe("fail");
+  });
+
+  it("a verdict from the lie's step on is excused", async () => {
+    const out = await runUniverse(
+      { scenario: trap(1), seed: 1, defects: ["arm-before-preview"] },
+      ctx,
+    );
+    expect(out.result.steps[1]?.faults).toEqual([{ at: 36, kind: "corrupt-read", arg: 0 }]);
+    expect(out.result.violations.filter((v) => v.step >= 1)).toEqual([]);
+    expect(out.result.excused).toBeGreaterThan(0);
+  });
+});
