@@ -6,8 +6,12 @@ import { runUniverse } from "../../sim/universe/run.ts";
 
 const ctx = jobContext();
 
-function scenario(steps: string): ScriptedScenario {
-  return parseScenarioText(
+/**
+ * Adds a graph, then applies it with the schema edit racing the apply at the sidecar write
+ * (and a crash line of its own, if given), and runs that universe with its trace.
+ */
+function raceTheCreate(crash = "") {
+  const scenario = parseScenarioText(
     `kind: scripted
 name: race
 description: an operator edit racing a command
@@ -15,24 +19,21 @@ fixture:
   graphs: [knowledge]
 liveness: false
 steps:
-${steps}`,
+  - op: add-graph
+    graph: people
+  - op: apply
+${crash}    race:
+      at: cluster.sidecar.write.after
+      edit: { op: edit-schema, graph: people, change: add-optional }
+`,
     "race.yaml",
   ) as ScriptedScenario;
+  return runUniverse({ scenario, seed: 1, defects: [] }, { ...ctx, keepTrace: true });
 }
 
 describe("operator edits racing a command", () => {
   it("lands once, in the middle of the command, at the failpoint it names", async () => {
-    const s = scenario(`  - op: add-graph
-    graph: people
-  - op: apply
-    race:
-      at: cluster.sidecar.write.after
-      edit: { op: edit-schema, graph: people, change: add-optional }
-`);
-    const out = await runUniverse(
-      { scenario: s, seed: 1, defects: [] },
-      { ...ctx, keepTrace: true },
-    );
+    const out = await raceTheCreate();
     const trace = out.trace ?? [];
     const from = trace.findIndex((l) => l.startsWith("op      apply#1"));
     const to = trace.findIndex((l) => l.startsWith("result  apply#1"));
@@ -54,17 +55,8 @@ describe("operator edits racing a command", () => {
   });
 
   it("yields to a crash planned at the same failpoint", async () => {
-    const s = scenario(`  - op: add-graph
-    graph: people
-  - op: apply
-    crash: { kind: failpoint, name: cluster.sidecar.write.after, mode: crash }
-    race:
-      at: cluster.sidecar.write.after
-      edit: { op: edit-schema, graph: people, change: add-optional }
-`);
-    const out = await runUniverse(
-      { scenario: s, seed: 1, defects: [] },
-      { ...ctx, keepTrace: true },
+    const out = await raceTheCreate(
+      "    crash: { kind: failpoint, name: cluster.sidecar.write.after, mode: crash }\n",
     );
     const trace = out.trace ?? [];
     expect(trace.some((l) => l.includes("yields to the crash there"))).toBe(true);
