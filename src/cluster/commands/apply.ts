@@ -343,6 +343,31 @@ function newSidecar(
   };
 }
 
+/**
+ * Once a graph-moving operation failed, the run moves no other graph: each later one is
+ * skipped with a warning and counted as failed (so its dependents are demoted too).
+ */
+function skippedAfterAbort(
+  run: Run,
+  graphId: string,
+  origin: FailedGraphOrigin,
+  code: "graph_create_skipped" | "schema_apply_skipped" | "graph_delete_skipped",
+  address: string,
+): boolean {
+  if (!run.aborted) return false;
+  run.diagnostics.push(
+    warning(
+      code,
+      address,
+      origin === "graph_create"
+        ? "skipped after an earlier graph create failed in this run"
+        : "skipped after an earlier graph-moving operation failed in this run",
+    ),
+  );
+  run.failed.set(graphId, origin);
+  return true;
+}
+
 function markFailed(run: Run, graphId: string, origin: FailedGraphOrigin): void {
   run.failed.set(graphId, origin);
   run.aborted = true;
@@ -357,17 +382,7 @@ async function graphCreatePhase(run: Run): Promise<PhaseResult> {
   const { ctx, store, diagnostics } = run;
   for (const graphId of graphsToRun(run.changes, "graph", "create")) {
     const gAddr = graphAddress(graphId);
-    if (run.aborted) {
-      diagnostics.push(
-        warning(
-          "graph_create_skipped",
-          gAddr,
-          "skipped after an earlier graph create failed in this run",
-        ),
-      );
-      run.failed.set(graphId, "graph_create");
-      continue;
-    }
+    if (skippedAfterAbort(run, graphId, "graph_create", "graph_create_skipped", gAddr)) continue;
     const dg = desiredGraph(run, graphId);
     if (dg === undefined) continue;
     const graphUri = store.graphRoot(graphId);
@@ -463,17 +478,7 @@ async function schemaApplyPhase(run: Run): Promise<PhaseResult> {
   const { ctx, store, diagnostics } = run;
   for (const graphId of graphsToRun(run.changes, "schema", "update")) {
     const sAddr = schemaAddress(graphId);
-    if (run.aborted) {
-      diagnostics.push(
-        warning(
-          "schema_apply_skipped",
-          sAddr,
-          "skipped after an earlier graph-moving operation failed in this run",
-        ),
-      );
-      run.failed.set(graphId, "schema_apply");
-      continue;
-    }
+    if (skippedAfterAbort(run, graphId, "schema_apply", "schema_apply_skipped", sAddr)) continue;
     const dg = desiredGraph(run, graphId);
     if (dg === undefined) continue;
     const graphUri = store.graphRoot(graphId);
@@ -698,17 +703,7 @@ async function graphDeletePhase(run: Run): Promise<PhaseResult> {
   const { ctx, store, diagnostics } = run;
   for (const graphId of graphsToRun(run.changes, "graph", "delete")) {
     const gAddr = graphAddress(graphId);
-    if (run.aborted) {
-      diagnostics.push(
-        warning(
-          "graph_delete_skipped",
-          gAddr,
-          "skipped after an earlier graph-moving operation failed in this run",
-        ),
-      );
-      run.failed.set(graphId, "graph_delete");
-      continue;
-    }
+    if (skippedAfterAbort(run, graphId, "graph_delete", "graph_delete_skipped", gAddr)) continue;
     const approvalId =
       run.approvalArtifacts
         .map(([, a]) => a)
