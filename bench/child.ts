@@ -1,4 +1,5 @@
 import { allocateSeeds, planJobs, type UniverseJob } from "../sim/orchestrator/jobs.ts";
+import { UniversePool } from "../sim/orchestrator/pool.ts";
 import { jobContext, runJob } from "../sim/orchestrator/runJob.ts";
 import { shippedScenarios } from "../sim/scenario/registry.ts";
 import { asScripted, shrink } from "../sim/shrink/shrink.ts";
@@ -103,10 +104,41 @@ async function batch(n: number): Promise<unknown> {
   return { universes: n, ms: now() - t0 };
 }
 
-const [task, arg] = process.argv.slice(2);
+/**
+ * `steady THREADS WARM TIMED`: a fleet's pool at steady state. THREADS 1 runs on this thread
+ * alone; 2 is what `--workers 2` runs (this thread plus one worker). WARM seeds of every
+ * scenario warm every thread up (JIT, memos, births), then TIMED other seeds are timed.
+ */
+async function steady(threads: number, warm: number, timed: number): Promise<unknown> {
+  const scenarios = shippedScenarios();
+  const ctx = jobContext();
+  const pool = threads > 1 ? await UniversePool.start(threads - 1) : null;
+  const run = async (jobs: readonly UniverseJob[]) => {
+    if (pool === null) for (const j of jobs) await runJob(j, false, ctx);
+    else
+      await pool.runAll(
+        jobs,
+        false,
+        () => {},
+        () => false,
+        (j) => runJob(j, false, ctx),
+      );
+  };
+  await run(planJobs(scenarios, allocateSeeds(1_000_000, warm), []));
+  const jobs = planJobs(scenarios, allocateSeeds(1, timed), []);
+  const t0 = now();
+  await run(jobs);
+  const ms = now() - t0;
+  await pool?.close();
+  return { universes: jobs.length, ms };
+}
+
+const [task, arg, ...rest] = process.argv.slice(2);
 let result: unknown;
 if (task === "find" && arg !== undefined && isDefectName(arg)) result = await find(arg);
 else if (task === "memory" && arg !== undefined) result = await memory(arg.split(",").map(Number));
 else if (task === "batch" && arg !== undefined) result = await batch(Number(arg));
-else throw new Error("usage: child.ts find DEFECT | memory N,N,... | batch N");
+else if (task === "steady" && arg !== undefined)
+  result = await steady(Number(arg), Number(rest[0] ?? 100), Number(rest[1] ?? 100));
+else throw new Error("usage: child.ts find DEFECT | memory N,N,... | batch N | steady T W N");
 process.stdout.write(`${JSON.stringify(result)}\n`);

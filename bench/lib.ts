@@ -55,7 +55,7 @@ export function range(from: number, count: number): number[] {
 
 /**
  * The operation streams of a generative scenario: each seed's executed life steps, crash
- * plans removed, as a scripted scenario. Running one instrumented and bare performs the same
+ * plans, faults and races removed, as a scripted scenario. Running one instrumented and bare performs the same
  * model operations, so the ratio of the two is the instrumentation's cost.
  */
 export async function operationStreams(
@@ -66,8 +66,10 @@ export async function operationStreams(
   const out: Array<{ seed: number; scenario: ScriptedScenario }> = [];
   for (const seed of seeds) {
     const r = await runUniverse({ scenario, seed, defects: [] }, opts);
+    // Without crash plans, pinned faults and racing edits: the bare run evaluates no
+    // failpoint (a race would never land) and has no fault layer.
     const steps = r.result.steps.map((s) => {
-      const { crash: _crash, ...rest } = s;
+      const { crash: _crash, faults: _faults, race: _race, ...rest } = s;
       return rest as Step;
     });
     out.push({ seed, scenario: asScripted(scenario, steps, [], `stream of seed ${seed}`) });
