@@ -1,11 +1,18 @@
+/**
+ * Measurements that need a fresh process, run from a bundle of this file (as `pnpm sim` runs
+ * its CLI): `throughput` (one scenario's universes per second), `find DEFECT` (a cold fleet
+ * until the defect's first failure, then its shrink), `memory N,N,...` (heap and RSS over many
+ * universes; run with --expose-gc), `batch` and `steady` (the workers figures). Prints one
+ * JSON object on stdout.
+ */
 import { allocateSeeds, planJobs, type UniverseJob } from "../sim/orchestrator/jobs.ts";
 import { UniversePool } from "../sim/orchestrator/pool.ts";
 import { jobContext, runJob } from "../sim/orchestrator/runJob.ts";
-import { shippedScenarios } from "../sim/scenario/registry.ts";
+import { findScenario, shippedScenarios } from "../sim/scenario/registry.ts";
 import { asScripted, shrink } from "../sim/shrink/shrink.ts";
 import { runUniverse } from "../sim/universe/run.ts";
 import { type DefectName, isDefectName } from "../src/world/defects.ts";
-import { now } from "./lib.ts";
+import { median, now, range, runBatch } from "./lib.ts";
 
 /** The default fleet's seeds (pnpm sim: seeds 1..50 of every shipped scenario). */
 const DEFAULT_SEEDS = 50;
@@ -133,12 +140,46 @@ async function steady(threads: number, warm: number, timed: number): Promise<unk
   return { universes: jobs.length, ms };
 }
 
+/**
+ * `throughput NAME quick|full RUNS`: seeds 1..N of one scenario back to back after a warm-up
+ * (the JIT settles only after a few seconds of a scenario's code paths), whose last part
+ * calibrates N so that one run takes about 1 s (0.3 s when quick); medians of RUNS runs.
+ */
+async function throughput(name: string, quick: boolean, runs: number): Promise<unknown> {
+  const s = findScenario(name, shippedScenarios());
+  const opts = jobContext();
+  let warm = await runBatch(s, range(1, 20), opts);
+  for (let from = 21, spent = warm.ms; spent < (quick ? 500 : 3000); from += 20) {
+    warm = await runBatch(s, range(from, 20), opts);
+    spent += warm.ms;
+  }
+  const perU = warm.ms / warm.universes;
+  const n = Math.max(20, Math.min(5000, Math.round((quick ? 300 : 1000) / perU)));
+  const batches = [];
+  for (let r = 0; r < runs; r++) batches.push(await runBatch(s, range(1, n), opts));
+  const b = batches[0];
+  if (b === undefined) throw new Error("throughput needs at least one run");
+  return {
+    n,
+    ups: median(batches.map((x) => (x.universes / x.ms) * 1000)),
+    ops: median(batches.map((x) => (x.ops / x.ms) * 1000)),
+    calls: median(batches.map((x) => (x.storeCalls / x.ms) * 1000)),
+    opsPerUniverse: b.ops / b.universes,
+    callsPerUniverse: b.storeCalls / b.universes,
+  };
+}
+
 const [task, arg, ...rest] = process.argv.slice(2);
 let result: unknown;
 if (task === "find" && arg !== undefined && isDefectName(arg)) result = await find(arg);
 else if (task === "memory" && arg !== undefined) result = await memory(arg.split(",").map(Number));
 else if (task === "batch" && arg !== undefined) result = await batch(Number(arg));
+else if (task === "throughput" && arg !== undefined)
+  result = await throughput(arg, rest[0] === "quick", Number(rest[1] ?? 5));
 else if (task === "steady" && arg !== undefined)
   result = await steady(Number(arg), Number(rest[0] ?? 100), Number(rest[1] ?? 100));
-else throw new Error("usage: child.ts find DEFECT | memory N,N,... | batch N | steady T W N");
+else
+  throw new Error(
+    "usage: child.ts find DEFECT | memory N,N,... | batch N | steady T W N | throughput NAME quick|full RUNS",
+  );
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -12,9 +12,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { bundle } from "../sim/bundle.mjs";
 import { enumerate } from "../sim/enumerate/enumerate.ts";
 import { KNOWN_FINDINGS } from "../sim/findings/index.ts";
 import { allOracles } from "../sim/oracles/index.ts";
+import { REPO_ROOT } from "../sim/paths.ts";
 import { findScenario, shippedScenarios } from "../sim/scenario/registry.ts";
 import { BirthCache } from "../sim/universe/birth.ts";
 import { modelSystem, sameSchema } from "../sim/universe/modelSystem.ts";
@@ -31,7 +33,17 @@ import {
   runStreams,
 } from "./lib.ts";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = REPO_ROOT;
+
+/**
+ * The child measurements run from a bundle of bench/child.ts, as `pnpm sim` runs its CLI
+ * from a bundle (sim/bundle.mjs), so every figure is of the code users run.
+ */
+const CHILD = await (async () => {
+  const b = await bundle("bench/child.ts", "bench-child");
+  if (!b.ok) throw new Error(`cannot bundle bench/child.ts: ${b.reason}`);
+  return b.path;
+})();
 const OUT = join(ROOT, "BENCHMARKS.md");
 
 const { values } = parseArgs({
@@ -89,11 +101,12 @@ function commit(): string {
 
 /** Runs bench/child.ts in a fresh Node process and parses its JSON answer. */
 function child(args: readonly string[], nodeFlags: readonly string[] = []): unknown {
-  const r = spawnSync(
-    process.execPath,
-    [...nodeFlags, "--import", "tsx", join(ROOT, "bench/child.ts"), ...args],
-    { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const r = spawnSync(process.execPath, [...nodeFlags, CHILD, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   if (r.status !== 0) throw new Error(`bench child ${args.join(" ")} failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "null");
 }
@@ -113,16 +126,15 @@ log();
 log(`- date: ${new Date().toISOString().slice(0, 10)}`);
 log(`- commit: ${commit()}`);
 log(`- machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown cpu"})`);
-log(`- node: ${process.version}; runs via tsx (as \`pnpm sim\` does)`);
+log(`- node: ${process.version}; runs from esbuild bundles (as \`pnpm sim\` does)`);
 log(`- mode: ${QUICK ? "--quick (fewer, smaller runs)" : "full"}; ${RUNS} runs per figure`);
 log();
 
 async function throughput(): Promise<void> {
-  const opts = fleetOptions();
   log("## Universes per second, one core");
   log();
   log(
-    "Seeds 1..N of each shipped scenario back to back in one thread (what one fleet worker does), after a warm-up; ops are executed steps (life and liveness), store calls are the model's traced calls.",
+    "Seeds 1..N of each shipped scenario back to back in one thread (what one fleet worker does), in a fresh process running the bundle, after a warm-up; ops are executed steps (life and liveness), store calls are the model's traced calls.",
   );
   log();
   log("| scenario | N | universes/s | ops/s | store calls/s | ops/universe | calls/universe |");
@@ -130,23 +142,18 @@ async function throughput(): Promise<void> {
   const ordered = [defaultScenario, ...scenarios.filter((s) => s !== defaultScenario)];
   for (const s of ordered) {
     progress(`throughput ${s.name}`);
-    // Warm-up (the JIT settles only after a second or so of a scenario's code paths), whose
-    // last part calibrates N: one run takes ~1 s (0.3 s when quick).
-    let warm = await runBatch(s, range(1, 20), opts);
-    for (let from = 21, spent = warm.ms; spent < (QUICK ? 500 : 1500); from += 20) {
-      warm = await runBatch(s, range(from, 20), opts);
-      spent += warm.ms;
-    }
-    const perU = warm.ms / warm.universes;
-    const n = Math.max(20, Math.min(5000, Math.round((QUICK ? 300 : 1000) / perU)));
-    const runs = [];
-    for (let r = 0; r < RUNS; r++) runs.push(await runBatch(s, range(1, n), opts));
-    const ups = median(runs.map((b) => (b.universes / b.ms) * 1000));
-    const ops = median(runs.map((b) => (b.ops / b.ms) * 1000));
-    const calls = median(runs.map((b) => (b.storeCalls / b.ms) * 1000));
-    const b = runs[0] as (typeof runs)[number];
+    // Each scenario in a fresh process running the bundle, warmed up there (see child.ts).
+    const t = child(["throughput", s.name, QUICK ? "quick" : "full", String(RUNS)]) as {
+      n: number;
+      ups: number;
+      ops: number;
+      calls: number;
+      opsPerUniverse: number;
+      callsPerUniverse: number;
+    };
+    const { n, ups, ops, calls } = t;
     log(
-      `| ${s === defaultScenario ? "**default**" : s.name} | ${n} | ${fmt(ups)} | ${fmt(ops)} | ${fmt(calls)} | ${fmt(b.ops / b.universes, 1)} | ${fmt(b.storeCalls / b.universes)} |`,
+      `| ${s === defaultScenario ? "**default**" : s.name} | ${n} | ${fmt(ups)} | ${fmt(ops)} | ${fmt(calls)} | ${fmt(t.opsPerUniverse, 1)} | ${fmt(t.callsPerUniverse)} |`,
     );
     if (s === defaultScenario)
       summary.push([
@@ -313,9 +320,7 @@ function fleetElapsed(workers: number, seeds: number): number {
     const r = spawnSync(
       process.execPath,
       [
-        "--import",
-        "tsx",
-        join(ROOT, "sim/cli/main.ts"),
+        join(ROOT, "sim/cli/launch.mjs"),
         "--seeds",
         String(seeds),
         "--shrink",
@@ -340,7 +345,7 @@ function fleetElapsed(workers: number, seeds: number): number {
 /** Runs bench/child.ts without waiting, so two can run at once; resolves to its JSON answer. */
 function childAsync(args: readonly string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/child.ts"), ...args], {
+    const c = spawn(process.execPath, [CHILD, ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -492,7 +497,7 @@ async function profile(): Promise<void> {
   log("## Where the time goes (default scenario, steady state)");
   log();
   log(
-    "Self time from a sampling CPU profile of the default scenario after warm-up (top 15). Line numbers are not shown: tsx compiles each module onto few lines.",
+    "Self time from a sampling CPU profile of the default scenario after warm-up (top 15), by source file where the bundle's source map names one.",
   );
   log();
   log("| by file | by function |");

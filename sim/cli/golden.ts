@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
+import { REPO_ROOT } from "../paths.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BirthCache } from "../universe/birth.ts";
@@ -13,7 +14,7 @@ import { runUniverse } from "../universe/run.ts";
  * that alters any of them changes what a seed replays, so it must be acknowledged by
  * regenerating the file (`pnpm sim golden --write`) in the same commit.
  */
-export const GOLDEN_PATH = join(import.meta.dirname, "../../test/determinism/golden.json");
+export const GOLDEN_PATH = join(REPO_ROOT, "test/determinism/golden.json");
 export const GOLDEN_SEEDS = [1, 2, 3] as const;
 
 export interface Golden {

@@ -238,11 +238,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const code = await main(process.argv.slice(2), {
+/** The CLI as a process runs it: this process's arguments, streams and exit code. */
+export async function runCli(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (text) => process.stderr.write(text),
     tty: process.stderr.isTTY === true && process.env.CI === undefined,
   });
-  process.exitCode = code;
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await runCli();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { DEFECT_NAMES, type DefectName } from "../../src/world/defects.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
+import { REPO_ROOT } from "../paths.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BirthCache } from "../universe/birth.ts";
@@ -10,7 +11,7 @@ import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 
 /** The README the table lives in, between these markers. */
-export const README_PATH = join(import.meta.dirname, "../../README.md");
+export const README_PATH = join(REPO_ROOT, "README.md");
 export const TABLE_START = "<!-- oracle-table:start -->";
 export const TABLE_END = "<!-- oracle-table:end -->";
 /** The seed every sensitivity universe runs at (scripted scenarios draw little from it). */

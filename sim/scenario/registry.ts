@@ -1,11 +1,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../cli/InputError.ts";
+import { REPO_ROOT } from "../paths.ts";
 import { loadScenarioFile } from "./load.ts";
 import type { Scenario } from "./schema.ts";
 
 /** The folder of shipped scenarios, relative to the repository root. */
-export const SCENARIO_DIR = join(import.meta.dirname, "../../scenarios");
+export const SCENARIO_DIR = join(REPO_ROOT, "scenarios");
 
 /** Every shipped scenario, sorted by name; names are unique. */
 export function shippedScenarios(dir: string = SCENARIO_DIR): Scenario[] {

@@ -22,14 +22,22 @@ function withoutTimings(v: unknown): unknown {
   return v;
 }
 
-function fleet(workers: number, extra: readonly string[]): unknown {
-  const out = join(DIR, `w${workers}.json`);
+/** How the CLI is started: from TypeScript through tsx, or as `pnpm sim` does (a bundle). */
+const ENTRY = {
+  tsx: ["--import", "tsx", "sim/cli/main.ts"],
+  bundle: ["sim/cli/launch.mjs"],
+} as const;
+
+function fleet(
+  workers: number,
+  extra: readonly string[],
+  entry: keyof typeof ENTRY = "tsx",
+): unknown {
+  const out = join(DIR, `w${workers}-${entry}.json`);
   const r = spawnSync(
     "node",
     [
-      "--import",
-      "tsx",
-      "sim/cli/main.ts",
+      ...ENTRY[entry],
       "--seeds",
       "5",
       "--from",
@@ -52,5 +60,10 @@ describe("the fleet's report does not depend on the number of workers", () => {
     const two = withoutTimings(fleet(2, []));
     expect(one.universes.length).toBeGreaterThan(50);
     expect(two).toEqual(one);
+  });
+
+  it("the CLI from its bundle (`pnpm sim`) reports exactly what it reports from TypeScript", () => {
+    const tsx = withoutTimings(fleet(1, [])) as { universes: unknown[] };
+    expect(withoutTimings(fleet(2, [], "bundle"))).toEqual(tsx);
   });
 });
