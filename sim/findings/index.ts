@@ -1,6 +1,7 @@
 import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
+import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 
 /** Upstream defects the model reproduces on purpose, reported as known instead of failing. */
@@ -8,4 +9,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   partialStagingPromotion,
   legacyBindingsDemoted,
   lateEngineCompletion,
+  metadataOnlyStagingAmbiguity,
 ];

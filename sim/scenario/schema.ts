@@ -59,6 +59,7 @@ export const SCHEMA_CHANGES = [
   "parse-error",
   "comment-only",
   "add-type",
+  "describe",
   "revert",
 ] as const;
 export const QUERY_CHANGES = ["use-bio", "parse-error", "revert"] as const;

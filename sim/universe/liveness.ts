@@ -1,4 +1,4 @@
-import { SCHEMA_APPLY_LOCK_BRANCH } from "../../src/engine/layout.ts";
+import { SCHEMA_APPLY_LOCK_BRANCH, STAGING_FILES } from "../../src/engine/layout.ts";
 import type { Step } from "../scenario/schema.ts";
 import { ROOT_OF } from "./observe.ts";
 import type { LivenessRecord } from "./records.ts";
@@ -23,7 +23,8 @@ export const LIVENESS_ROUNDS = 5;
  * (`graph_create_incomplete`, remove-and-retry); when the sweep keeps a graph pending
  * (`cluster_recovery_pending`), make it openable with a read-write open (the engine's own
  * repair, which the sweep's read-only observation never runs) and record its live state with
- * refresh; then boot.
+ * refresh; remove a stale schema-apply lock branch, or schema staging the engine refuses as
+ * ambiguous (both by hand, as the engine's messages say); then boot.
  */
 export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   u.world.failpoints.clearAll();
@@ -100,7 +101,33 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
         });
         notes.push(`removed stale lock branch ${g}`);
       }
-      acted = stuck.length > 0 || diags.some((x) => x.code === "graph_create_incomplete");
+      // A metadata-only schema apply interrupted around its staging leaves staging the engine
+      // cannot tell pre- from post-commit (spec A.4); its refusal tells the operator what to
+      // do, and keeping the live schema is the choice that needs no knowledge of the crash:
+      // remove the staging files (the next apply re-applies the change).
+      const ambiguous = [
+        ...new Set(
+          diags
+            .filter(
+              (x) =>
+                x.code === "schema_apply_failed" &&
+                x.message.includes("cannot disambiguate pre- vs post-commit crash"),
+            )
+            .map((x) => x.path.replace(/^schema\./, "")),
+        ),
+      ].sort();
+      for (const g of ambiguous) {
+        for (const f of STAGING_FILES) await u.world.store.delete(`${ROOT_OF(g)}/${f}`);
+        u.world.trace.push({
+          t: "note",
+          text: `operator removes the ambiguous schema staging files of ${g}, keeping its live schema`,
+        });
+        notes.push(`removed ambiguous staging ${g}`);
+      }
+      acted =
+        stuck.length > 0 ||
+        ambiguous.length > 0 ||
+        diags.some((x) => x.code === "graph_create_incomplete");
     }
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})

@@ -21,6 +21,9 @@ export const SCHEMA_TEXT: Record<SchemaVariant, string> = {
   // A supported migration that creates a table (add_type).
   "add-type":
     "\nnode Person {\n  name: String @key\n  age: I32?\n}\n\nnode Company {\n  name: String @key\n}\n",
+  // A metadata-only migration (@description): a new compiled schema, the same tables, so the
+  // engine writes no sidecar and a crash around its staging is ambiguous (spec appendix A.4).
+  describe: '\nnode Person {\n  name: String @key\n  age: I32? @description("age in years")\n}\n',
   // A new digest with an identical compiled schema (spec appendix A.2).
   "comment-only":
     "\n// people, as the fixture has them\nnode Person {\n  name: String @key\n  age: I32?\n}\n",

@@ -1,0 +1,44 @@
+import type { KnownFinding } from "./KnownFinding.ts";
+
+const AMBIGUOUS = "cannot disambiguate pre- vs post-commit crash";
+
+/**
+ * A metadata-only schema apply (an @description or @instruction change: a new compiled schema
+ * over the same tables) writes no engine SchemaApply sidecar, because no table moves. Stopped
+ * anywhere between its staging writes and the end of its promotion, it leaves `*.staging`
+ * files whose table set equals the live one, and the next read-write open refuses the graph
+ * ("cannot disambiguate pre- vs post-commit crash"): the graph no longer opens until an
+ * operator removes or promotes the staging files by hand. The code's own comment promises
+ * that a crash before the commit is cleaned up on open; for this kind of change it is not.
+ */
+export const metadataOnlyStagingAmbiguity: KnownFinding = {
+  id: "F4-metadata-only-staging-ambiguity",
+  title:
+    "an interrupted metadata-only schema apply leaves the graph unopenable until manual repair",
+  detail:
+    "upstream crates/omnigraph/src/db/omnigraph/schema_apply.rs @7fd23c54 writes no recovery sidecar when no table is rewritten, added, renamed or dropped, and crates/omnigraph/src/db/schema_state.rs recover_schema_state_files refuses staging whose table set equals the live one (spec appendix A.4)",
+  matches(v, input) {
+    const symptom =
+      (v.oracle === "crash-contract" &&
+        v.code === "graph_unopenable" &&
+        v.observed.includes(AMBIGUOUS)) ||
+      (v.oracle === "serve-liveness" &&
+        input.records.some(
+          (r) =>
+            r.phase === "liveness" &&
+            (r.outcome.kind === "apply" || r.outcome.kind === "command") &&
+            r.outcome.view.diagnostics.some((d) => d.message.includes(AMBIGUOUS)),
+        ));
+    if (!symptom) return false;
+    // The trigger: a schema apply stopped after its first staging write and before its last
+    // promotion (a failpoint that fired, a death, or a fault on a staging file).
+    const window =
+      /^(schema_apply\.(after_staging_write|after_manifest_commit)|engine\.schema_apply\.(staging_write_|promote_staging)|engine\.manifest\.)/;
+    return input.events.some(
+      (e) =>
+        (e.t === "fp" && window.test(e.name) && e.action !== "probe") ||
+        (e.t === "death" && /(schema_apply|engine\.manifest)/.test(e.cause)) ||
+        (e.t === "fault" && /\.staging$/.test(e.key)),
+    );
+  },
+};
