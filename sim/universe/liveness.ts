@@ -26,6 +26,17 @@ export const LIVENESS_ROUNDS = 5;
  * refresh; remove a stale schema-apply lock branch, or schema staging the engine refuses as
  * ambiguous (both by hand, as the engine's messages say); then boot.
  */
+/** Graphs (sorted, once each) whose schema apply failed with `fragment` in its message. */
+function schemaFailures(
+  diags: ReadonlyArray<{ readonly code: string; readonly path: string; readonly message: string }>,
+  fragment: string,
+): string[] {
+  const graphs = diags
+    .filter((x) => x.code === "schema_apply_failed" && x.message.includes(fragment))
+    .map((x) => x.path.replace(/^schema\./, ""));
+  return [...new Set(graphs)].sort();
+}
+
 export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   u.world.failpoints.clearAll();
   u.world.setWriteTrigger({ mode: "off" });
@@ -80,17 +91,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       // A crashed engine's schema-apply lock branch blocks every later schema apply on the
       // graph ("already in progress"); with no apply running, the operator removes it by
       // hand (spec §4.8, §8.4 item 2), since no engine API deletes the internal branch.
-      const stuck = [
-        ...new Set(
-          diags
-            .filter(
-              (x) =>
-                x.code === "schema_apply_failed" &&
-                x.message.includes("schema apply is already in progress"),
-            )
-            .map((x) => x.path.replace(/^schema\./, "")),
-        ),
-      ].sort();
+      const stuck = schemaFailures(diags, "schema apply is already in progress");
       for (const g of stuck) {
         await u.world.store.delete(
           `${ROOT_OF(g)}/__manifest/branches/${SCHEMA_APPLY_LOCK_BRANCH}.json`,
@@ -105,17 +106,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       // cannot tell pre- from post-commit (spec A.4); its refusal tells the operator what to
       // do, and keeping the live schema is the choice that needs no knowledge of the crash:
       // remove the staging files (the next apply re-applies the change).
-      const ambiguous = [
-        ...new Set(
-          diags
-            .filter(
-              (x) =>
-                x.code === "schema_apply_failed" &&
-                x.message.includes("cannot disambiguate pre- vs post-commit crash"),
-            )
-            .map((x) => x.path.replace(/^schema\./, "")),
-        ),
-      ].sort();
+      const ambiguous = schemaFailures(diags, "cannot disambiguate pre- vs post-commit crash");
       for (const g of ambiguous) {
         for (const f of STAGING_FILES) await u.world.store.delete(`${ROOT_OF(g)}/${f}`);
         u.world.trace.push({
