@@ -6,8 +6,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { threadId } from "node:worker_threads";
 
-/** The repository root: this file's parent folder. */
-export const REPO_ROOT = join(import.meta.dirname, "..");
+/**
+ * The repository root: this file's parent folder, or, once this file is itself inside a
+ * bundle (the CLI's bundle builds the workers'), the root the bundle was built with.
+ */
+export const REPO_ROOT =
+  typeof __OMNIGRAPH_SIM_ROOT__ === "string"
+    ? __OMNIGRAPH_SIM_ROOT__
+    : join(import.meta.dirname, "..");
 
 /** Where bundles live: inside node_modules, so the bundle's package imports resolve. */
 export const BUNDLE_DIR = join(REPO_ROOT, "node_modules/.cache/omnigraph-sim");

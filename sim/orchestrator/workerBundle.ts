@@ -22,5 +22,8 @@ export interface WorkerEntry {
  */
 export async function workerEntry(): Promise<WorkerEntry> {
   const b = await bundle("sim/orchestrator/worker.ts", "worker");
-  return b.ok ? { url: b.url, kind: "bundle" } : { url: TSX_ENTRY, kind: "tsx", reason: b.reason };
+  if (b.ok) return { url: b.url, kind: "bundle" };
+  // Slower, same results: say so rather than let a broken build pass unnoticed.
+  process.stderr.write(`omnigraph-sim: workers run through tsx (no bundle: ${b.reason})\n`);
+  return { url: TSX_ENTRY, kind: "tsx", reason: b.reason };
 }
