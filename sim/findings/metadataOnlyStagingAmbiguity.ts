@@ -10,6 +10,8 @@ const AMBIGUOUS = "cannot disambiguate pre- vs post-commit crash";
  * ("cannot disambiguate pre- vs post-commit crash"): the graph no longer opens until an
  * operator removes or promotes the staging files by hand. The code's own comment promises
  * that a crash before the commit is cleaned up on open; for this kind of change it is not.
+ * The liveness remedy removes the staging as the message says, so serve-liveness holds; the
+ * crash contract's verdict on the interrupted step is what this finding answers for.
  */
 export const metadataOnlyStagingAmbiguity: KnownFinding = {
   id: "F4-metadata-only-staging-ambiguity",
@@ -18,27 +20,22 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
   detail:
     "upstream crates/omnigraph/src/db/omnigraph/schema_apply.rs @7fd23c54 writes no recovery sidecar when no table is rewritten, added, renamed or dropped, and crates/omnigraph/src/db/schema_state.rs recover_schema_state_files refuses staging whose table set equals the live one (spec appendix A.4)",
   matches(v, input) {
-    const symptom =
-      (v.oracle === "crash-contract" &&
-        v.code === "graph_unopenable" &&
-        v.observed.includes(AMBIGUOUS)) ||
-      (v.oracle === "serve-liveness" &&
-        input.records.some(
-          (r) =>
-            r.phase === "liveness" &&
-            (r.outcome.kind === "apply" || r.outcome.kind === "command") &&
-            r.outcome.view.diagnostics.some((d) => d.message.includes(AMBIGUOUS)),
-        ));
-    if (!symptom) return false;
-    // The trigger: a schema apply stopped after its first staging write and before its last
-    // promotion (a failpoint that fired, a death, or a fault on a staging file).
+    // The graph no longer opens after the step, for exactly this reason...
+    if (v.oracle !== "crash-contract" || v.code !== "graph_unopenable") return false;
+    if (!v.observed.includes(AMBIGUOUS)) return false;
+    // ...and that step stopped a schema apply after its first staging write and before its
+    // last promotion (a failpoint that fired, a death, or a fault on a staging file).
+    const rec = input.records[v.step];
+    if (rec === undefined) return false;
     const window =
       /^(schema_apply\.(after_staging_write|after_manifest_commit)|engine\.schema_apply\.(staging_write_|promote_staging)|engine\.manifest\.)/;
-    return input.events.some(
-      (e) =>
-        (e.t === "fp" && window.test(e.name) && e.action !== "probe") ||
-        (e.t === "death" && /(schema_apply|engine\.manifest)/.test(e.cause)) ||
-        (e.t === "fault" && /\.staging$/.test(e.key)),
-    );
+    return input.events
+      .slice(rec.traceFrom, rec.traceTo)
+      .some(
+        (e) =>
+          (e.t === "fp" && window.test(e.name) && e.action !== "probe") ||
+          (e.t === "death" && /(schema_apply|engine\.manifest)/.test(e.cause)) ||
+          (e.t === "fault" && /\.staging$/.test(e.key)),
+      );
   },
 };

@@ -80,7 +80,20 @@ export const StepFaultSchema = z
     kind: z.enum([...HONEST_FAULTS, ...HOSTILE_FAULTS]),
     arg: z.number().int().min(0).optional(),
   })
-  .strict();
+  .strict()
+  .refine((f) => !FAULTS_WITH_ARG.has(f.kind) || f.arg !== undefined, {
+    message: `latency, truncated-read, corrupt-read, stale-read and stale-list need their arg`,
+    path: ["arg"],
+  });
+
+/** Fault kinds whose effect depends on a drawn parameter, which a pinned fault must carry. */
+const FAULTS_WITH_ARG: ReadonlySet<string> = new Set([
+  "latency",
+  "truncated-read",
+  "corrupt-read",
+  "stale-read",
+  "stale-list",
+]);
 export type StepFault = z.infer<typeof StepFaultSchema>;
 
 /** Working-tree edits an operator can make while a command runs (see RaceSchema). */

@@ -227,11 +227,15 @@ export class Universe {
   /**
    * Arms the step's racing edit: the first time the step reaches `race.at`, the operator's
    * edit lands in the working tree and the command carries on. A crash planned at the same
-   * failpoint takes it instead (noted in the trace).
+   * failpoint, by the step or by a plan over the whole life (enumeration), takes it instead
+   * (noted in the trace).
    */
   private armRace(race: Race, crash: Step["crash"]): void {
     const crashes: Crash[] = crash === undefined ? [] : Array.isArray(crash) ? crash : [crash];
-    if (crashes.some((c) => c.kind === "failpoint" && c.name === race.at)) {
+    if (
+      crashes.some((c) => c.kind === "failpoint" && c.name === race.at) ||
+      this.world.failpoints.isArmed(race.at)
+    ) {
       this.world.trace.push({ t: "note", text: `race at ${race.at} yields to the crash there` });
       return;
     }

@@ -51,11 +51,13 @@ export class BirthCache {
   }
 }
 
-/** What makes two births the same: the store, time, pids, counters and the whole trace. */
+/** What makes two births the same: the store (with tokens), time, pids, counters and trace. */
 export function fingerprint(b: Birth): string {
   const h = createHash("sha256");
   const w = b.world;
-  h.update(JSON.stringify(w.store.dump()));
+  // Texts, tokens and the etag counter: tokens feed compare-and-swap writes.
+  h.update(JSON.stringify(w.store.keys().map((k) => [k, w.store.getSync(k)])));
+  h.update(String(w.store.etagCounter));
   h.update(
     JSON.stringify([w.clockMs, w.processCount, w.calls, w.totalWrites, w.reached, b.reachedByOp]),
   );

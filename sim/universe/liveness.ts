@@ -26,6 +26,25 @@ export const LIVENESS_ROUNDS = 5;
  * refresh; remove a stale schema-apply lock branch, or schema staging the engine refuses as
  * ambiguous (both by hand, as the engine's messages say); then boot.
  */
+/** What the engine says when schema staging cannot be placed before or after its commit. */
+const AMBIGUOUS = "cannot disambiguate pre- vs post-commit crash";
+
+/** The operator's hand removal of schema staging the engine refused as ambiguous. */
+async function removeAmbiguousStaging(
+  u: Universe,
+  graphs: readonly string[],
+  notes: string[],
+): Promise<void> {
+  for (const g of graphs) {
+    for (const f of STAGING_FILES) await u.world.store.delete(`${ROOT_OF(g)}/${f}`);
+    u.world.trace.push({
+      t: "note",
+      text: `operator removes the ambiguous schema staging files of ${g}, keeping its live schema`,
+    });
+    notes.push(`removed ambiguous staging ${g}`);
+  }
+}
+
 /** Graphs (sorted, once each) whose schema apply failed with `fragment` in its message. */
 function schemaFailures(
   diags: ReadonlyArray<{ readonly code: string; readonly path: string; readonly message: string }>,
@@ -106,15 +125,8 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       // cannot tell pre- from post-commit (spec A.4); its refusal tells the operator what to
       // do, and keeping the live schema is the choice that needs no knowledge of the crash:
       // remove the staging files (the next apply re-applies the change).
-      const ambiguous = schemaFailures(diags, "cannot disambiguate pre- vs post-commit crash");
-      for (const g of ambiguous) {
-        for (const f of STAGING_FILES) await u.world.store.delete(`${ROOT_OF(g)}/${f}`);
-        u.world.trace.push({
-          t: "note",
-          text: `operator removes the ambiguous schema staging files of ${g}, keeping its live schema`,
-        });
-        notes.push(`removed ambiguous staging ${g}`);
-      }
+      const ambiguous = schemaFailures(diags, AMBIGUOUS);
+      await removeAmbiguousStaging(u, ambiguous, notes);
       acted =
         stuck.length > 0 ||
         ambiguous.length > 0 ||
@@ -129,8 +141,16 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
     if (boot.outcome.kind === "boot") {
       bootOk = boot.outcome.view.ok;
       ready = boot.outcome.view.ready;
+      // The same ambiguity can show first at boot (a graph apply had nothing to do for).
+      const refused = boot.outcome.view.quarantined
+        .filter((q) => q.reason.includes(AMBIGUOUS))
+        .map((q) => q.graphId)
+        .sort();
+      await removeAmbiguousStaging(u, refused, notes);
+      if (refused.length > 0) acted = true;
       // Done when the server serves every applied graph, unless this round's remedy removed
-      // something (a partial root, a stale lock branch) that the next apply has to redo.
+      // something (a partial root, a stale lock branch, ambiguous staging) that the next
+      // round has to redo.
       if (bootOk && expected.every((g) => ready.includes(g)) && !acted) break;
       notes.push(
         bootOk

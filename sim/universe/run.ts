@@ -170,9 +170,9 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   // after the first step a hostile fault hit (or one about the whole run) is excused. A
   // verdict about an earlier step stands: no lie had been told yet. A harness crash (the
   // model threw) always counts.
-  const firstLie = Math.min(
-    ...(faulty?.injected.filter((i) => HOSTILE.has(i.fault.kind)).map((i) => i.step) ?? []),
-  );
+  let firstLie = Number.POSITIVE_INFINITY;
+  for (const i of faulty?.injected ?? [])
+    if (HOSTILE.has(i.fault.kind) && i.step < firstLie) firstLie = i.step;
   const lied = (v: Violation) =>
     firstLie !== Number.POSITIVE_INFINITY && (v.step < 0 || v.step >= firstLie);
   if (error === undefined) {

@@ -110,6 +110,10 @@ ${where === "step" ? `    faults: ${faults}\n` : ""}`;
     expect(parseScenarioText(text("[{ at: 2, kind: ack-loss }]", "step"), "d.yaml").kind).toBe(
       "scripted",
     );
+    // A fault whose effect depends on a drawn parameter must carry it.
+    expect(() => parseScenarioText(text("[{ at: 2, kind: latency }]", "step"), "e.yaml")).toThrow(
+      /need their arg/,
+    );
   });
 });
 

@@ -161,11 +161,12 @@ export class MemoryStore implements ObjectStore {
     for (const [d, children] of this.dirs) c.dirs.set(d, new Map(children));
     for (const [d, names] of this.sorted) c.sorted.set(d, names);
     c.nextEtag = this.nextEtag;
+    c.gen = this.gen;
     return c;
   }
 
   /**
-   * Makes this store a copy of `from` (objects, etags, generation), dropping what it held: a
+   * Makes this store a copy of `from` (objects and etags), dropping what it held: a
    * world adopting a snapshot keeps its own store object, which its layers already reference.
    */
   restore(from: MemoryStore): void {
@@ -176,7 +177,14 @@ export class MemoryStore implements ObjectStore {
     for (const [d, children] of from.dirs) this.dirs.set(d, new Map(children));
     for (const [d, names] of from.sorted) this.sorted.set(d, names);
     this.nextEtag = from.nextEtag;
-    this.gen = from.gen;
+    // Past every generation this store or `from` had: a cache keyed by this store's
+    // generation can never take the restored contents for ones it saw before.
+    this.gen = Math.max(this.gen, from.gen) + 1;
+  }
+
+  /** The etag counter: with every entry's token, what makes two stores hand out equal tokens. */
+  get etagCounter(): number {
+    return this.nextEtag;
   }
 
   /** Every object, sorted by key: for snapshots, hashing and oracles. */
