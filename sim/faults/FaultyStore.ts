@@ -5,7 +5,7 @@ import type { Rng } from "../../src/world/rng.ts";
 import { type ObjectStore, StoreError, type Versioned } from "../../src/world/store/ObjectStore.ts";
 import type { Trace } from "../../src/world/trace.ts";
 import type { StepFault } from "../scenario/schema.ts";
-import type { FaultKind, FaultPlan } from "./FaultPlan.ts";
+import { describePlan, type FaultKind, type FaultPlan } from "./FaultPlan.ts";
 
 /** What was injected where: oracles tell "detected or harmless" from a silent wrong answer. */
 export interface Damage {
@@ -63,6 +63,13 @@ export class FaultyStore implements FaultLayer {
 
   get isScripted(): boolean {
     return this.script !== null;
+  }
+
+  /** The report's fault-plan text: the drawn plan, or what a scripted layer injected. */
+  describe(): string {
+    if (this.script === null) return describePlan(this.plan);
+    const kinds = [...new Set(this.injected.map((i) => i.fault.kind))].sort();
+    return `scripted: ${this.injected.length} fault(s) pinned to steps${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`;
   }
 
   /** Calls from now on belong to step `index`; in scripted mode, `faults` are what it gets. */

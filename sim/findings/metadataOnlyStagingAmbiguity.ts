@@ -1,6 +1,7 @@
 import type { KnownFinding } from "./KnownFinding.ts";
 
-const AMBIGUOUS = "cannot disambiguate pre- vs post-commit crash";
+/** What the engine says when schema staging cannot be placed before or after its commit. */
+export const AMBIGUOUS_STAGING = "cannot disambiguate pre- vs post-commit crash";
 
 /**
  * A metadata-only schema apply (an @description or @instruction change: a new compiled schema
@@ -22,7 +23,7 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
   matches(v, input) {
     // The graph no longer opens after the step, for exactly this reason...
     if (v.oracle !== "crash-contract" || v.code !== "graph_unopenable") return false;
-    if (!v.observed.includes(AMBIGUOUS)) return false;
+    if (!v.observed.includes(AMBIGUOUS_STAGING)) return false;
     // ...and that step stopped a schema apply after its first staging write and before its
     // last promotion (a failpoint that fired, a death, or a fault on a staging file).
     const rec = input.records[v.step];

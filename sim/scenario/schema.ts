@@ -96,16 +96,24 @@ const FAULTS_WITH_ARG: ReadonlySet<string> = new Set([
 ]);
 export type StepFault = z.infer<typeof StepFaultSchema>;
 
+/** The working-tree edits, by op: steps of their own, and what a race can make mid-command. */
+const EDIT = {
+  "edit-schema": { op: z.literal("edit-schema"), graph: graphId, change: z.enum(SCHEMA_CHANGES) },
+  "edit-query": { op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES) },
+  "edit-policy": { op: z.literal("edit-policy"), change: z.enum(["touch", "revert"]) },
+  "edit-provider": { op: z.literal("edit-provider"), change: z.enum(["model", "revert"]) },
+  "add-graph": { op: z.literal("add-graph"), graph: graphId },
+  "remove-graph": { op: z.literal("remove-graph"), graph: graphId },
+} as const;
+
 /** Working-tree edits an operator can make while a command runs (see RaceSchema). */
 const EditSchema = z.discriminatedUnion("op", [
-  z
-    .object({ op: z.literal("edit-schema"), graph: graphId, change: z.enum(SCHEMA_CHANGES) })
-    .strict(),
-  z.object({ op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES) }).strict(),
-  z.object({ op: z.literal("edit-policy"), change: z.enum(["touch", "revert"]) }).strict(),
-  z.object({ op: z.literal("edit-provider"), change: z.enum(["model", "revert"]) }).strict(),
-  z.object({ op: z.literal("add-graph"), graph: graphId }).strict(),
-  z.object({ op: z.literal("remove-graph"), graph: graphId }).strict(),
+  z.object(EDIT["edit-schema"]).strict(),
+  z.object(EDIT["edit-query"]).strict(),
+  z.object(EDIT["edit-policy"]).strict(),
+  z.object(EDIT["edit-provider"]).strict(),
+  z.object(EDIT["add-graph"]).strict(),
+  z.object(EDIT["remove-graph"]).strict(),
 ]);
 export type Edit = z.infer<typeof EditSchema>;
 
@@ -126,23 +134,12 @@ const base = {
 
 /** Operations one actor can run inside a concurrent step. */
 const ActionSchema = z.discriminatedUnion("op", [
-  z
-    .object({
-      op: z.literal("edit-schema"),
-      graph: graphId,
-      change: z.enum(SCHEMA_CHANGES),
-      ...base,
-    })
-    .strict(),
-  z
-    .object({ op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES), ...base })
-    .strict(),
-  z.object({ op: z.literal("edit-policy"), change: z.enum(["touch", "revert"]), ...base }).strict(),
-  z
-    .object({ op: z.literal("edit-provider"), change: z.enum(["model", "revert"]), ...base })
-    .strict(),
-  z.object({ op: z.literal("add-graph"), graph: graphId, ...base }).strict(),
-  z.object({ op: z.literal("remove-graph"), graph: graphId, ...base }).strict(),
+  z.object({ ...EDIT["edit-schema"], ...base }).strict(),
+  z.object({ ...EDIT["edit-query"], ...base }).strict(),
+  z.object({ ...EDIT["edit-policy"], ...base }).strict(),
+  z.object({ ...EDIT["edit-provider"], ...base }).strict(),
+  z.object({ ...EDIT["add-graph"], ...base }).strict(),
+  z.object({ ...EDIT["remove-graph"], ...base }).strict(),
   z.object({ op: z.literal("apply"), actor: z.string().optional(), ...base }).strict(),
   z.object({ op: z.literal("plan"), ...base }).strict(),
   z.object({ op: z.literal("status"), ...base }).strict(),

@@ -5,9 +5,8 @@ import { prettyJsonLine, tryParseJson } from "../../src/util/json.ts";
 import type { DefectName } from "../../src/world/defects.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
-import type { FaultPlan } from "../faults/FaultPlan.ts";
 import type { FaultyStore } from "../faults/FaultyStore.ts";
-import type { Action, Crash, Race, Scenario, Step } from "../scenario/schema.ts";
+import type { Action, Crash, Race, Scenario, Step, StepFault } from "../scenario/schema.ts";
 import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
 import { MemWorkTree } from "./memWorkTree.ts";
@@ -56,7 +55,6 @@ export class Universe {
   /** Every source text the operator ever wrote, by digest: oracles compare by compiled meaning. */
   readonly sourcesByDigest = new Map<string, string>();
   private lastObs: Observation | null = null;
-  faultPlan: FaultPlan | null = null;
   /** The life phase's fault layer (drawn or scripted), if any: it pins faults to steps. */
   faulty: FaultyStore | null = null;
   private readonly stepArmed: FailpointName[] = [];
@@ -464,8 +462,7 @@ export class Universe {
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
     // The step as it ran: with the faults that actually hit it, pinned by call.
     const hit = faulty?.injected.slice(faultsFrom).map((i) => i.fault) ?? [];
-    const { faults: _listed, ...rest } = step;
-    const ran = (hit.length > 0 ? { ...rest, faults: hit } : rest) as Step;
+    const ran = hit.length > 0 || step.faults !== undefined ? withFaults(step, hit) : step;
     if (reachedBefore !== null) this.learnReach(step.op, reachedBefore);
     const post = isEdit ? pre : await this.observe();
     let settled: StepRecord["settled"];
@@ -510,6 +507,12 @@ export class Universe {
   latest(): Observation | null {
     return this.lastObs;
   }
+}
+
+/** `step` with exactly the faults that hit it (none: without the field). */
+function withFaults(step: Step, hit: StepFault[]): Step {
+  const { faults: _listed, ...rest } = step;
+  return (hit.length > 0 ? { ...rest, faults: hit } : rest) as Step;
 }
 
 function failed(o: Outcome): boolean {

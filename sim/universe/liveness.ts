@@ -1,4 +1,5 @@
 import { SCHEMA_APPLY_LOCK_BRANCH, STAGING_FILES } from "../../src/engine/layout.ts";
+import { AMBIGUOUS_STAGING } from "../findings/metadataOnlyStagingAmbiguity.ts";
 import type { Step } from "../scenario/schema.ts";
 import { ROOT_OF } from "./observe.ts";
 import type { LivenessRecord } from "./records.ts";
@@ -13,21 +14,6 @@ export function queryValidAgainst(q: QueryVariant, s: SchemaVariant): boolean {
 }
 
 export const LIVENESS_ROUNDS = 5;
-
-/**
- * The liveness phase, VOPR style: stop every fault, then follow the operator's documented
- * remedy and require a booting server within a bounded number of rounds. The remedy, from
- * the spec: fix an invalid config; force-unlock a lock no command holds; import when there is
- * no ledger yet; run apply (its sweep
- * reconciles sidecars); remove a partial root the sweep reports as incomplete
- * (`graph_create_incomplete`, remove-and-retry); when the sweep keeps a graph pending
- * (`cluster_recovery_pending`), make it openable with a read-write open (the engine's own
- * repair, which the sweep's read-only observation never runs) and record its live state with
- * refresh; remove a stale schema-apply lock branch, or schema staging the engine refuses as
- * ambiguous (both by hand, as the engine's messages say); then boot.
- */
-/** What the engine says when schema staging cannot be placed before or after its commit. */
-const AMBIGUOUS = "cannot disambiguate pre- vs post-commit crash";
 
 /** The operator's hand removal of schema staging the engine refused as ambiguous. */
 async function removeAmbiguousStaging(
@@ -56,6 +42,18 @@ function schemaFailures(
   return [...new Set(graphs)].sort();
 }
 
+/**
+ * The liveness phase, VOPR style: stop every fault, then follow the operator's documented
+ * remedy and require a booting server within a bounded number of rounds. The remedy, from
+ * the spec: fix an invalid config; force-unlock a lock no command holds; import when there is
+ * no ledger yet; run apply (its sweep
+ * reconciles sidecars); remove a partial root the sweep reports as incomplete
+ * (`graph_create_incomplete`, remove-and-retry); when the sweep keeps a graph pending
+ * (`cluster_recovery_pending`), make it openable with a read-write open (the engine's own
+ * repair, which the sweep's read-only observation never runs) and record its live state with
+ * refresh; remove a stale schema-apply lock branch, or schema staging the engine refuses as
+ * ambiguous (both by hand, as the engine's messages say); then boot.
+ */
 export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   u.world.failpoints.clearAll();
   u.world.setWriteTrigger({ mode: "off" });
@@ -125,7 +123,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       // cannot tell pre- from post-commit (spec A.4); its refusal tells the operator what to
       // do, and keeping the live schema is the choice that needs no knowledge of the crash:
       // remove the staging files (the next apply re-applies the change).
-      const ambiguous = schemaFailures(diags, AMBIGUOUS);
+      const ambiguous = schemaFailures(diags, AMBIGUOUS_STAGING);
       await removeAmbiguousStaging(u, ambiguous, notes);
       acted =
         stuck.length > 0 ||
@@ -143,7 +141,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       ready = boot.outcome.view.ready;
       // The same ambiguity can show first at boot (a graph apply had nothing to do for).
       const refused = boot.outcome.view.quarantined
-        .filter((q) => q.reason.includes(AMBIGUOUS))
+        .filter((q) => q.reason.includes(AMBIGUOUS_STAGING))
         .map((q) => q.graphId)
         .sort();
       await removeAmbiguousStaging(u, refused, notes);

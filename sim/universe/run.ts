@@ -47,21 +47,18 @@ export interface UniverseOutcome {
   readonly universe: Universe;
 }
 
-async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultyStore | null> {
-  let faulty: FaultyStore | null = null;
+async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
   if (scenario.faults) {
     const plan = drawFaultPlan(u.world.rng.child("faults"), scenario.faults);
     u.world.trace.push({ t: "note", text: `fault plan: ${describePlan(plan)}` });
-    faulty = new FaultyStore(
+    u.faulty = new FaultyStore(
       u.world.store,
       plan,
       u.world.rng.child("faults").child("fire"),
       u.world.clock,
       u.world.trace,
     );
-    u.world.faults = faulty;
-    u.faulty = faulty;
-    u.faultPlan = plan;
+    u.world.faults = u.faulty;
   }
   const rng = u.world.rng.child("workload");
   const crashRng = u.world.rng.child("crash");
@@ -89,15 +86,6 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<FaultySt
     st.afterDeath = rec.outcome.kind === "died";
   }
   u.world.faults = new NoFaults(u.world.store);
-  return faulty;
-}
-
-const NO_PLAN = { rates: {}, maxLag: 0, maxLatencyMs: 1 } as const;
-
-/** What a scripted fault layer injected, as the report's fault-plan text. */
-function describeScripted(f: FaultyStore): string {
-  const kinds = [...new Set(f.injected.map((i) => i.fault.kind))].sort();
-  return `scripted: ${f.injected.length} fault(s) pinned to steps${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`;
 }
 
 /**
@@ -115,7 +103,6 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   if (opts.bare) u.world.failpoints.enabled = false;
   u.world.callBudget = opts.callBudget ?? DEFAULT_CALL_BUDGET;
   let error: string | undefined;
-  let faulty: FaultyStore | null = null;
   let budget: string | undefined;
   let lifeStart = { writes: 0, reached: new Map<string, number>() };
   let lifeEnd = lifeStart;
@@ -123,18 +110,17 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     await u.birth(opts.births);
     lifeStart = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     if (job.life) u.armLife(job.life);
-    if (job.scenario.kind === "generative") faulty = await live(u, job.scenario);
+    if (job.scenario.kind === "generative") await live(u, job.scenario);
     else {
       if (job.scenario.steps.some((s) => s.faults !== undefined)) {
         // Faults pinned to steps (a recorded or shrunk universe): replayed exactly, no draws.
-        faulty = FaultyStore.scripted(
+        u.faulty = FaultyStore.scripted(
           u.world.store,
           u.world.rng.child("faults").child("fire"),
           u.world.clock,
           u.world.trace,
         );
-        u.world.faults = faulty;
-        u.faulty = faulty;
+        u.world.faults = u.faulty;
       } else if (opts.idleFaultLayer && !opts.bare)
         u.world.faults = new FaultyStore(
           u.world.store,
@@ -170,6 +156,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   // after the first step a hostile fault hit (or one about the whole run) is excused. A
   // verdict about an earlier step stands: no lie had been told yet. A harness crash (the
   // model threw) always counts.
+  const faulty = u.faulty;
   let firstLie = Number.POSITIVE_INFINITY;
   for (const i of faulty?.injected ?? [])
     if (HOSTILE.has(i.fault.kind) && i.step < firstLie) firstLie = i.step;
@@ -233,14 +220,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       .map(([name]) => name)
       .sort(),
     storeCalls,
-    ...(faulty !== null
-      ? {
-          faultPlan: faulty.isScripted
-            ? describeScripted(faulty)
-            : describePlan(u.faultPlan ?? NO_PLAN),
-          excused,
-        }
-      : {}),
+    ...(faulty !== null ? { faultPlan: faulty.describe(), excused } : {}),
     ...(error !== undefined ? { error } : {}),
   };
   return { result, universe: u, ...(opts.keepTrace ? { trace: events.map(formatEvent) } : {}) };
