@@ -32,6 +32,20 @@ import {
 
 const STATE = "__cluster/state.json";
 
+/** An apply that returned after an injected error at `name`: failed, and says where. */
+function expectInjected(
+  out: {
+    readonly ok: boolean;
+    readonly diagnostics: ReadonlyArray<{ code: string; message: string }>;
+  },
+  name: string,
+): void {
+  expect(out.ok).toBe(false);
+  expect(
+    out.diagnostics.some((d) => d.code === "injected_failpoint" && d.message.includes(name)),
+  ).toBe(true);
+}
+
 /** The engine's schema-apply lock branch ref under the graph root (spec §4.6 step 3). */
 const SCHEMA_APPLY_LOCK_REF =
   "graphs/knowledge.omni/__manifest/branches/__schema_apply_lock__.json";
@@ -44,14 +58,7 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
 
     const out = await applyWithFailpoint(f, mode, "cluster_apply.after_payload_phase");
     if (out !== null) {
-      expect(out.ok).toBe(false);
-      expect(
-        out.diagnostics.some(
-          (d) =>
-            d.code === "injected_failpoint" &&
-            d.message.includes("cluster_apply.after_payload_phase"),
-        ),
-      ).toBe(true);
+      expectInjected(out, "cluster_apply.after_payload_phase");
     } else {
       // Durable state after a death at after_payload_phase: blobs present, ledger unmoved.
       expect(f.stateText()).toBe(stateBefore);
@@ -147,14 +154,7 @@ describe.each(MODES)("failpoints.rs, %s mode", (mode) => {
 
     const out = await applyWithFailpoint(f, mode, "cluster_apply.before_graph_create");
     if (out !== null) {
-      expect(out.ok).toBe(false);
-      expect(
-        out.diagnostics.some(
-          (d) =>
-            d.code === "injected_failpoint" &&
-            d.message.includes("cluster_apply.before_graph_create"),
-        ),
-      ).toBe(true);
+      expectInjected(out, "cluster_apply.before_graph_create");
     } else {
       // A dead run wrote no state at all; its sidecar is the create intent.
       expect(f.stateText()).toBe(stateBefore);
