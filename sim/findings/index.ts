@@ -1,3 +1,4 @@
+import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
@@ -10,4 +11,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   legacyBindingsDemoted,
   lateEngineCompletion,
   metadataOnlyStagingAmbiguity,
+  commentOnlyDigestDefeatsProof,
 ];

@@ -4,6 +4,18 @@ import type { KnownFinding } from "./KnownFinding.ts";
 export const AMBIGUOUS_STAGING = "cannot disambiguate pre- vs post-commit crash";
 
 /**
+ * The window, by failpoint: upstream's named points after the staging write (including the two
+ * inside the manifest-commit helper, `graph_publish.*`) and the model's write steps from the
+ * first staging write to the promotion. A death's cause names the point or step it died at.
+ */
+const WINDOW_POINTS =
+  "schema_apply\\.(after_staging_write|after_manifest_commit)|graph_publish\\.|engine\\.schema_apply\\.(staging_write_|promote_staging)|engine\\.manifest\\.|engine\\.commits\\.append";
+const WINDOW = new RegExp(`^(${WINDOW_POINTS})`);
+const WINDOW_DEATH = new RegExp(`(${WINDOW_POINTS})`);
+/** Keys a write of the window touches. */
+const WINDOW_KEY = /(\.staging$|\/__manifest\/versions\/|\/_graph_commits\.lance\/)/;
+
+/**
  * A metadata-only schema apply (an @description or @instruction change: a new compiled schema
  * over the same tables) writes no engine SchemaApply sidecar, because no table moves. Stopped
  * anywhere between its staging writes and the end of its promotion, it leaves `*.staging`
@@ -25,18 +37,18 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
     if (v.oracle !== "crash-contract" || v.code !== "graph_unopenable") return false;
     if (!v.observed.includes(AMBIGUOUS_STAGING)) return false;
     // ...and that step stopped a schema apply after its first staging write and before its
-    // last promotion (a failpoint that fired, a death, or a fault on a staging file).
+    // last promotion: a failpoint that fired there, a death there, or a storage fault on a
+    // write of that window (a staging file, the manifest version, the commit-graph row; a lost
+    // acknowledgement of the manifest version stops the apply after the manifest moved).
     const rec = input.records[v.step];
     if (rec === undefined) return false;
-    const window =
-      /^(schema_apply\.(after_staging_write|after_manifest_commit)|engine\.schema_apply\.(staging_write_|promote_staging)|engine\.manifest\.)/;
     return input.events
       .slice(rec.traceFrom, rec.traceTo)
       .some(
         (e) =>
-          (e.t === "fp" && window.test(e.name) && e.action !== "probe") ||
-          (e.t === "death" && /(schema_apply|engine\.manifest)/.test(e.cause)) ||
-          (e.t === "fault" && /\.staging$/.test(e.key)),
+          (e.t === "fp" && WINDOW.test(e.name) && e.action !== "probe") ||
+          (e.t === "death" && WINDOW_DEATH.test(e.cause)) ||
+          (e.t === "fault" && WINDOW_KEY.test(e.key)),
       );
   },
 };
