@@ -14,6 +14,7 @@ export const COMMANDS = [
   "catalog",
   "oracles",
   "golden",
+  "findings",
   "help",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -39,6 +40,7 @@ const OPTIONS = {
   "check-determinism": { type: "boolean" },
   trace: { type: "boolean" },
   write: { type: "boolean" },
+  markdown: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -94,6 +96,8 @@ export const ArgsSchema = z.object({
   trace: z.boolean().default(false),
   /** `oracles` and `golden`: rewrite the committed copy instead of printing or checking it. */
   write: z.boolean().default(false),
+  /** `findings`: print Markdown instead of plain text. */
+  markdown: z.boolean().default(false),
 });
 export type Args = Omit<z.infer<typeof ArgsSchema>, "defects"> & { defects: DefectName[] };
 
@@ -138,6 +142,7 @@ export function parseCliArgs(argv: readonly string[]): Args {
     checkDeterminism: values["check-determinism"] ?? false,
     trace: values.trace ?? false,
     write: values.write ?? false,
+    markdown: values.markdown ?? false,
   });
   if (!r.success) {
     const i = r.error.issues[0];
@@ -175,6 +180,11 @@ usage:
                                     print the oracle x defect table (--write: into README.md)
   pnpm sim golden [--write]         check the golden trace hashes of pinned seeds
                                     (--write: regenerate test/determinism/golden.json)
+  pnpm sim findings [--markdown] [--write] [--seeds N] [--workers N]
+                                    report each known upstream finding: code path at 7fd23c54,
+                                    minimal scenario and replay line, its hit at seed 1, and how
+                                    often the default fleet hits it (seeds 1..N, default 1000;
+                                    --markdown: as Markdown; --write: into docs/FINDINGS.md)
 
 run options:
   --scenario NAME     a shipped scenario (repeatable); default: all of them

@@ -25,6 +25,7 @@ import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
+import { findingsCommand } from "./findings.ts";
 import { goldenCommand } from "./golden.ts";
 import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
@@ -194,6 +195,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await oraclesCommand(args.write, io);
       case "golden":
         return await goldenCommand(args.write, io);
+      case "findings":
+        return await findingsCommand(args, io);
       case "catalog":
         return catalogCommand(io);
       case "replay":

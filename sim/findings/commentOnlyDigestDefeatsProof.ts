@@ -1,22 +1,32 @@
 import { sameSchema } from "../universe/modelSystem.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
-/**
- * A comment-only schema edit changes the source digest but not the compiled schema: the engine
- * plans nothing and leaves `_schema.pg` as it was, while apply records the new digest as
- * applied (spec appendix A.2). From then on the ledger's digest never equals the sha256 of the
- * live `_schema.pg`, and the pre-movement proof compares exactly those two. So the next schema
- * change the engine rejects before moving anything (a lock-branch write error, a policy
- * denial, a stale lock branch) keeps its recovery sidecar: the graph is quarantined at serve,
- * and every re-run of apply keeps it pending (its sweep sees the same mismatch) until an
- * operator runs `cluster refresh`. The #284 trap, reopened through a comment.
- */
 export const commentOnlyDigestDefeatsProof: KnownFinding = {
   id: "F5-comment-only-digest-defeats-proof",
   title:
     "after a comment-only schema edit, a pre-movement rejection keeps its sidecar and quarantines the graph",
-  detail:
-    "upstream crates/omnigraph-cluster/src/lib.rs @7fd23c54: live_schema_matches_recorded_digest compares sha256 of the live schema source with the ledger's recorded digest, which apply set from the edited source although crates/omnigraph/src/db/omnigraph/schema_apply.rs returned applied: false without rewriting _schema.pg for the empty plan",
+  summary:
+    "A comment-only schema edit changes the source digest but not the compiled schema: the engine plans nothing and leaves `_schema.pg` as it was, while apply records the new digest as applied. From then on the ledger's digest never equals the sha256 of the live `_schema.pg`, and the pre-movement proof compares exactly those two. So the next schema change the engine rejects before moving anything (a lock-branch write error, a policy denial, a stale lock branch) keeps its recovery sidecar: the graph is quarantined at serve, and every re-run of apply keeps it pending (its sweep sees the same mismatch) until an operator runs `cluster refresh`. The #284 trap, reopened through a comment.",
+  codePath: [
+    {
+      file: "crates/omnigraph/src/db/omnigraph/schema_apply.rs",
+      function: "apply_schema_with_lock",
+      role: "returns applied: false for the empty plan without rewriting _schema.pg",
+    },
+    {
+      file: "crates/omnigraph-cluster/src/lib.rs",
+      function: "apply_config_dir_with_options",
+      role: "records the edited source's digest as applied all the same",
+    },
+    {
+      file: "crates/omnigraph-cluster/src/lib.rs",
+      function: "live_schema_matches_recorded_digest",
+      role: "the pre-movement proof: compares the sha256 of the live schema source with that recorded digest, so it never holds again and the rejected change keeps its sidecar",
+    },
+  ],
+  spec: ["appendix A.2"],
+  scenario: "comment-only-digest-proof",
+  laterUpstream: null,
   matches(v, input) {
     if (
       v.oracle !== "sidecar-orphaned-by-rejection" ||

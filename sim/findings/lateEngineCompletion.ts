@@ -1,19 +1,35 @@
 import type { KnownFinding } from "./KnownFinding.ts";
 
-/**
- * A schema apply that stops after writing all its staging files but before the manifest moves
- * is "unmoved" to the cluster: the pre-movement proof (or the sweep's read-only observation)
- * sees the old schema and retires the sidecar. The engine, however, completes that apply at
- * the graph's next read-write open (a server boot, an apply), so the graph changes schema with
- * no intent record left. When the operator has meanwhile reverted the config, apply finds
- * nothing to do and reports convergence on a ledger that records a schema the graph no
- * longer has, until a `cluster refresh`.
- */
 export const lateEngineCompletion: KnownFinding = {
   id: "F3-late-engine-completion",
   title: "the engine completes an interrupted schema apply after the cluster retired its sidecar",
-  detail:
-    "spec §4.8 and appendix A.3 @7fd23c54 (recover_schema_state_files completes staged applies); upstream main later made read-only opens refuse torn schema-apply state (spec §10.1)",
+  summary:
+    "A schema apply that stops after writing all its staging files but before the manifest moves is \"unmoved\" to the cluster: the pre-movement proof (or the sweep's read-only observation) sees the old schema and retires the sidecar. The engine, however, completes that apply at the graph's next read-write open (a server boot, an apply), so the graph changes schema with no intent record left. When the operator has meanwhile reverted the config, apply finds nothing to do and reports convergence on a ledger that records a schema the graph no longer has, until a `cluster refresh`.",
+  codePath: [
+    {
+      file: "crates/omnigraph-cluster/src/sweep.rs",
+      function: "sweep_schema_apply_sidecar",
+      role: "opens the graph read-only, finds the live schema equal to the recorded digest, and retires the cluster sidecar as stale intent",
+    },
+    {
+      file: "crates/omnigraph-cluster/src/lib.rs",
+      function: "live_schema_matches_recorded_digest",
+      role: "the pre-movement proof after a failed engine call: the same read-only comparison, and the same retirement",
+    },
+    {
+      file: "crates/omnigraph/src/db/schema_state.rs",
+      function: "recover_schema_state_files",
+      role: "at the next read-write open, sees the engine's own SchemaApply sidecar and completes the staged apply",
+    },
+  ],
+  spec: ["§4.8", "appendix A.3"],
+  scenario: "late-engine-completion",
+  laterUpstream: {
+    commit: "d7bbbba3",
+    date: "2026-07-12",
+    change:
+      '"Implement exact SchemaApply v7 recovery" (#348) made read-only opens refuse torn schema-apply state (ensure_read_only_schema_coherent in crates/omnigraph/src/db/manifest/recovery.rs; spec §10.1); not replayed against this model',
+  },
   matches(v, input) {
     if (v.oracle !== "ledger-converges-to-reality" || v.code !== "recorded_schema_differs")
       return false;

@@ -1,18 +1,30 @@
 import type { KnownFinding } from "./KnownFinding.ts";
 
-/**
- * A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a
- * plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy,
- * and apply demotes every policy change bound to a graph whose schema apply failed. While the
- * desired config carries a schema change the engine rejects, no apply can backfill, and the
- * whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop's cousin,
- * through metadata instead of sidecars.
- */
 export const legacyBindingsDemoted: KnownFinding = {
   id: "F2-legacy-bindings-demoted",
   title: "a rejected schema change blocks the policy-binding backfill, so serve never boots",
-  detail:
-    "upstream crates/omnigraph-cluster/src/diff.rs @7fd23c54: demote_dependents_of_failed_graphs flips the binding_change update of a policy bound to a failed graph to blocked(dependency_not_applied)",
+  summary:
+    'A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy, and apply demotes every policy change bound to a graph whose schema apply failed. While the desired config carries a schema change the engine rejects, no apply can backfill, and the whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop\'s cousin, through metadata instead of sidecars.',
+  codePath: [
+    {
+      file: "crates/omnigraph-cluster/src/serve.rs",
+      function: "read_snapshot_with_store",
+      role: "refuses the serving snapshot (policy_bindings_missing) while a policy's ledger entry has no applies_to",
+    },
+    {
+      file: "crates/omnigraph-cluster/src/diff.rs",
+      function: "append_policy_binding_changes",
+      role: "plans the backfill as a binding_change update of the policy",
+    },
+    {
+      file: "crates/omnigraph-cluster/src/diff.rs",
+      function: "demote_dependents_of_failed_graphs",
+      role: "flips that update to blocked(dependency_not_applied) when the policy is bound to a graph whose schema apply failed",
+    },
+  ],
+  spec: [],
+  scenario: "legacy-bindings-blocked",
+  laterUpstream: null,
   matches(v, input) {
     if (v.oracle !== "serve-liveness" || v.code !== "boot_never_succeeds") return false;
     const last = [...input.records].reverse();

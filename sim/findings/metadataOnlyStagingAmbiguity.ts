@@ -16,22 +16,30 @@ const WINDOW_DEATH = new RegExp(`(${WINDOW_POINTS})`);
 const WINDOW_KEY = /(\.staging$|\/__manifest\/versions\/|\/_graph_commits\.lance\/)/;
 
 /**
- * A metadata-only schema apply (an @description or @instruction change: a new compiled schema
- * over the same tables) writes no engine SchemaApply sidecar, because no table moves. Stopped
- * anywhere between its staging writes and the end of its promotion, it leaves `*.staging`
- * files whose table set equals the live one, and the next read-write open refuses the graph
- * ("cannot disambiguate pre- vs post-commit crash"): the graph no longer opens until an
- * operator removes or promotes the staging files by hand. The code's own comment promises
- * that a crash before the commit is cleaned up on open; for this kind of change it is not.
- * The liveness remedy removes the staging as the message says, so serve-liveness holds; the
- * crash contract's verdict on the interrupted step is what this finding answers for.
+ * The liveness remedy removes the staging as the engine's message says, so serve-liveness
+ * holds; the crash contract's verdict on the interrupted step is what this finding answers for.
  */
 export const metadataOnlyStagingAmbiguity: KnownFinding = {
   id: "F4-metadata-only-staging-ambiguity",
   title:
     "an interrupted metadata-only schema apply leaves the graph unopenable until manual repair",
-  detail:
-    "upstream crates/omnigraph/src/db/omnigraph/schema_apply.rs @7fd23c54 writes no recovery sidecar when no table is rewritten, added, renamed or dropped, and crates/omnigraph/src/db/schema_state.rs recover_schema_state_files refuses staging whose table set equals the live one (spec appendix A.4)",
+  summary:
+    'A metadata-only schema apply (an @description or @instruction change: a new compiled schema over the same tables) writes no engine SchemaApply sidecar, because no table moves. Stopped anywhere between its staging writes and the end of its promotion, it leaves `*.staging` files whose table set equals the live one, and the next read-write open refuses the graph ("cannot disambiguate pre- vs post-commit crash"): the graph no longer opens until an operator removes or promotes the staging files by hand. The code\'s own comment promises that a crash before the commit is cleaned up on open; for this kind of change it is not.',
+  codePath: [
+    {
+      file: "crates/omnigraph/src/db/omnigraph/schema_apply.rs",
+      function: "apply_schema_with_lock",
+      role: "writes no recovery sidecar when no table is rewritten, added, renamed or dropped (writes_sidecar is false), then writes the staging files",
+    },
+    {
+      file: "crates/omnigraph/src/db/schema_state.rs",
+      function: "recover_schema_state_files",
+      role: "with no SchemaApply sidecar, refuses staging whose table set equals the live one (cannot disambiguate pre- vs post-commit crash)",
+    },
+  ],
+  spec: ["appendix A.4"],
+  scenario: "metadata-only-staging",
+  laterUpstream: null,
   matches(v, input) {
     // The graph no longer opens after the step, for exactly this reason...
     if (v.oracle !== "crash-contract" || v.code !== "graph_unopenable") return false;

@@ -1,13 +1,5 @@
 import type { KnownFinding } from "./KnownFinding.ts";
 
-/**
- * A schema apply that fails or dies between two of its three staging writes leaves a partial
- * staging set next to its engine SchemaApply sidecar. The next read-write open sees the
- * sidecar and completes the staging rename unconditionally, promoting `_schema.pg` and
- * `_schema.ir.json` while `__schema_state.json` keeps the old hash: every later open fails
- * the schema-contract check ("accepted compiled schema does not match the recorded schema
- * state"), and the graph stays quarantined whatever the operator runs.
- */
 /** Faults that can stop an apply between staging writes (a lost acknowledgement stops it too). */
 const STAGING_DAMAGE: ReadonlySet<string> = new Set([
   "write-error",
@@ -19,8 +11,28 @@ const STAGING_DAMAGE: ReadonlySet<string> = new Set([
 export const partialStagingPromotion: KnownFinding = {
   id: "F1-partial-staging-promotion",
   title: "a schema apply interrupted between staging writes bricks the graph",
-  detail:
-    "upstream crates/omnigraph/src/db/schema_state.rs @7fd23c54, recover_schema_state_files: with a SchemaApply sidecar present, complete_staging_rename runs without checking that all three staging files exist",
+  summary:
+    'A schema apply that fails or dies between two of its three staging writes leaves a partial staging set next to its engine SchemaApply sidecar. The next read-write open sees the sidecar and completes the staging rename unconditionally, promoting `_schema.pg` (and `_schema.ir.json` when it was written) while `__schema_state.json` keeps the old hash: every later open fails the schema-contract check ("accepted compiled schema does not match the recorded schema state"), and the graph stays quarantined whatever the operator runs.',
+  codePath: [
+    {
+      file: "crates/omnigraph/src/db/schema_state.rs",
+      function: "recover_schema_state_files",
+      role: "with a SchemaApply sidecar present, goes straight to the staging rename without checking that all three staging files exist",
+    },
+    {
+      file: "crates/omnigraph/src/db/schema_state.rs",
+      function: "complete_staging_rename",
+      role: "renames each staging file that is present and skips the missing ones, so the schema source is promoted while the schema state stays old",
+    },
+    {
+      file: "crates/omnigraph/src/db/schema_state.rs",
+      function: "validate_persisted_schema_contract",
+      role: 'on every later open, refuses the mismatched contract ("schema evolution is locked down")',
+    },
+  ],
+  spec: [],
+  scenario: "partial-staging-promotion",
+  laterUpstream: null,
   matches(v, input) {
     const bricked = "schema evolution is locked down";
     const lastBoot = [...input.records].reverse().find((r) => r.outcome.kind === "boot");

@@ -30,7 +30,12 @@ export function toRecord(job: UniverseJob, r: UniverseResult): UniverseRecord {
     verdict: r.verdict,
     traceHash: r.traceHash,
     violations: r.violations.map((v) => ({ ...v })),
-    known: r.known.map((k) => ({ ...k })),
+    known: r.known.map((k) => ({
+      finding: k.finding,
+      oracle: k.oracle,
+      code: k.code,
+      step: k.step,
+    })),
     failpointsHit: [...r.failpointsHit],
     steps: r.steps.length,
     deaths: r.deaths,

@@ -16,6 +16,9 @@ export interface KnownHit {
   readonly oracle: string;
   readonly code: string;
   readonly step: number;
+  /** The violation's own words, for the findings report (the fleet's records leave them out). */
+  readonly expected: string;
+  readonly observed: string;
 }
 
 export type Verdict = "pass" | "fail" | "crash";

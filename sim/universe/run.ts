@@ -177,7 +177,14 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
         }
         const f = opts.findings.find((k) => k.matches(v, input));
         if (f !== undefined) {
-          known.push({ finding: f.id, oracle: v.oracle, code: v.code, step: v.step });
+          known.push({
+            finding: f.id,
+            oracle: v.oracle,
+            code: v.code,
+            step: v.step,
+            expected: v.expected,
+            observed: v.observed,
+          });
           u.world.trace.push({
             t: "verdict",
             oracle: v.oracle,
