@@ -1,3 +1,4 @@
+import { acceptedPolicyUnservable } from "./acceptedPolicyUnservable.ts";
 import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
@@ -12,4 +13,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   lateEngineCompletion,
   metadataOnlyStagingAmbiguity,
   commentOnlyDigestDefeatsProof,
+  acceptedPolicyUnservable,
 ];

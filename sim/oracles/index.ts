@@ -1,3 +1,4 @@
+import { acceptedMeansServable } from "./acceptedMeansServable.ts";
 import { acknowledgedMeansDurable } from "./acknowledgedMeansDurable.ts";
 import { backfillHealsLegacyLedger } from "./backfillHealsLegacyLedger.ts";
 import { cleanupFailureIsVisible } from "./cleanupFailureIsVisible.ts";
@@ -31,6 +32,7 @@ export function allOracles(deps: OracleDeps): readonly Oracle[] {
     cleanupFailureIsVisible,
     crashContract,
     concurrentWritesSerialize,
+    acceptedMeansServable,
     expectations,
   ];
 }

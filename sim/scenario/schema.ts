@@ -63,6 +63,8 @@ export const SCHEMA_CHANGES = [
   "revert",
 ] as const;
 export const QUERY_CHANGES = ["use-bio", "parse-error", "revert"] as const;
+/** `dangling-group`: a rule names an undeclared group (validation accepts it, serve does not). */
+export const POLICY_CHANGES = ["touch", "dangling-group", "revert"] as const;
 
 /** One crash point, or several for a step that must fail twice (e.g. an engine error, then its cleanup). */
 export const CrashesSchema = z.union([CrashSchema, z.array(CrashSchema).min(1).max(4)]);
@@ -100,7 +102,7 @@ export type StepFault = z.infer<typeof StepFaultSchema>;
 const EDIT = {
   "edit-schema": { op: z.literal("edit-schema"), graph: graphId, change: z.enum(SCHEMA_CHANGES) },
   "edit-query": { op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES) },
-  "edit-policy": { op: z.literal("edit-policy"), change: z.enum(["touch", "revert"]) },
+  "edit-policy": { op: z.literal("edit-policy"), change: z.enum(POLICY_CHANGES) },
   "edit-provider": { op: z.literal("edit-provider"), change: z.enum(["model", "revert"]) },
   "add-graph": { op: z.literal("add-graph"), graph: graphId },
   "remove-graph": { op: z.literal("remove-graph"), graph: graphId },

@@ -286,7 +286,14 @@ export class Universe {
         break;
       case "edit-policy":
         if (!d.policy.present) return { kind: "skipped", reason: "no policy in the config" };
-        d.policy.revision = step.change === "revert" ? 0 : d.policy.revision + 1;
+        if (step.change === "revert") {
+          d.policy.revision = 0;
+          d.policy.danglingGroup = false;
+        } else if (step.change === "touch") {
+          d.policy.revision += 1;
+        } else {
+          d.policy.danglingGroup = true;
+        }
         break;
       case "edit-provider":
         if (!d.provider.present) return { kind: "skipped", reason: "no provider in the config" };

@@ -15,7 +15,11 @@ export interface DesiredConfig {
   graphs: DesiredGraph[];
   /** `state.lock` in cluster.yaml. */
   readonly stateLock: boolean;
-  policy: { readonly present: boolean; revision: number };
+  /**
+   * `danglingGroup`: a rule names a group the bundle never declares. Config validation never
+   * reads a bundle's rules, so apply accepts it; serve refuses to load it.
+   */
+  policy: { readonly present: boolean; revision: number; danglingGroup: boolean };
   provider: { readonly present: boolean; model: string };
 }
 
@@ -23,7 +27,7 @@ export function desiredFromFixture(f: Fixture): DesiredConfig {
   return {
     graphs: [...f.graphs].sort().map((id) => ({ id, schema: "v1", query: "v1" })),
     stateLock: f.stateLock,
-    policy: { present: f.policy, revision: 0 },
+    policy: { present: f.policy, revision: 0, danglingGroup: false },
     provider: { present: f.provider, model: "mock-m1" },
   };
 }
@@ -37,8 +41,20 @@ export function cloneDesired(d: DesiredConfig): DesiredConfig {
   };
 }
 
-/** A graph-bound policy bundle in the server's format; the revision only changes its bytes. */
-export function policyText(revision: number): string {
+/**
+ * A graph-bound policy bundle in the server's format; the revision only changes its bytes. With
+ * `danglingGroup` it grants `change` to a `writers` group it does not declare: well-formed
+ * YAML that the policy loader rejects.
+ */
+export function policyText(revision: number, danglingGroup = false): string {
+  const writers = danglingGroup
+    ? [
+        "  - id: writers-change",
+        "    allow:",
+        "      actors: { group: writers }",
+        "      actions: [change]",
+      ]
+    : [];
   return [
     "version: 1",
     "groups:",
@@ -48,6 +64,7 @@ export function policyText(revision: number): string {
     "    allow:",
     "      actors: { group: readers }",
     "      actions: [read, invoke_query]",
+    ...writers,
     `# revision ${revision}`,
     "",
   ].join("\n");
@@ -82,7 +99,7 @@ export function renderWorkTree(d: DesiredConfig): Array<[string, string]> {
       "    file: ./base.policy.yaml",
       `    applies_to: [${d.graphs.map((g) => g.id).join(", ")}]`,
     );
-    files.push(["base.policy.yaml", policyText(d.policy.revision)]);
+    files.push(["base.policy.yaml", policyText(d.policy.revision, d.policy.danglingGroup)]);
   }
   files.push(["cluster.yaml", `${y.join("\n")}\n`]);
   return files.sort((a, b) => (a[0] < b[0] ? -1 : 1));

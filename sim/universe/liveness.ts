@@ -65,6 +65,9 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       fixes.push({ op: "edit-query", graph: g.id, change: "revert" });
     }
   }
+  // Validation accepts a bundle whose rule names an undeclared group; serve refuses to load
+  // it, and its load error is what tells the operator to fix the bundle.
+  if (u.desired.policy.danglingGroup) fixes.push({ op: "edit-policy", change: "revert" });
   for (const f of fixes) await u.run(f, "liveness");
 
   let converged = false;

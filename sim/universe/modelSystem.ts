@@ -1,9 +1,10 @@
 import * as cluster from "../../src/cluster/index.ts";
 import { compileSchema, openGraph } from "../../src/engine/index.ts";
-import { bootServer } from "../../src/server/index.ts";
+import { bootServerWithRegistry, type ServerRegistry } from "../../src/server/index.ts";
+import { sha256Hex } from "../../src/util/digest.ts";
 import { rethrowDeath } from "../../src/world/process.ts";
 import { World } from "../../src/world/world.ts";
-import type { BootView, CommandView, Diag, Settled, System } from "./system.ts";
+import type { BootView, CommandView, Diag, Enforced, Settled, System } from "./system.ts";
 
 function failure(code: string, path: string, e: unknown): CommandView {
   rethrowDeath(e);
@@ -22,6 +23,24 @@ async function engineAction(root: string, f: () => Promise<void>): Promise<Comma
   }
 }
 
+/** What the registry holds: the bundles, queries and embeddings requests are served under. */
+function enforcedBy(registry: ServerRegistry): Enforced {
+  return {
+    serverPolicyDigest: registry.serverPolicy?.sourceDigest ?? null,
+    graphs: [...registry.graphs.values()]
+      .map((h) => ({
+        graphId: h.graph_id,
+        policyDigest: h.policy?.sourceDigest ?? null,
+        queries: Object.fromEntries([...h.queries].map(([name, q]) => [name, sha256Hex(q.source)])),
+        embedding:
+          h.embedding === null
+            ? null
+            : { provider: h.embedding.provider, model: h.embedding.model },
+      }))
+      .sort((a, b) => (a.graphId < b.graphId ? -1 : 1)),
+  };
+}
+
 /** The model as the simulator drives it: the cluster commands, serve boot, and the engine. */
 export function modelSystem(): System {
   return {
@@ -34,7 +53,10 @@ export function modelSystem(): System {
     approve: (ctx, resource) => cluster.approve(ctx, resource, "sim-operator"),
     forceUnlock: (ctx, lockId) => cluster.forceUnlock(ctx, lockId),
     async boot(proc, opts): Promise<BootView> {
-      const r = await bootServer(proc, { strict: opts.strict, workTree: opts.workTree });
+      const { result: r, registry } = await bootServerWithRegistry(proc, {
+        strict: opts.strict,
+        workTree: opts.workTree,
+      });
       const diagnostics: Diag[] = r.diagnostics.map((d) => ({
         code: d.code,
         severity: d.severity,
@@ -62,6 +84,7 @@ export function modelSystem(): System {
         failureCode: null,
         diagnostics,
         probes: [],
+        ...(registry !== null ? { enforced: enforcedBy(registry) } : {}),
       };
     },
     branchCreate: (proc, root, branch) =>

@@ -49,6 +49,23 @@ export interface BootView {
   readonly diagnostics: readonly Diag[];
   /** Answers of a stored-query request to each ready graph (status codes), for a smoke check. */
   readonly probes: ReadonlyArray<{ readonly graphId: string; readonly status: number }>;
+  /** What a ready server enforces, to hold against what apply recorded (absent when failed). */
+  readonly enforced?: Enforced;
+}
+
+/** A ready server's policy, queries and embedding per graph, as loaded into its registry. */
+export interface Enforced {
+  /** sha256 of the cluster-bound bundle in force, or null when none is. */
+  readonly serverPolicyDigest: string | null;
+  /** One entry per ready graph, sorted by id. */
+  readonly graphs: ReadonlyArray<{
+    readonly graphId: string;
+    /** sha256 of the graph-bound bundle in force, or null when none governs the graph. */
+    readonly policyDigest: string | null;
+    /** Served stored queries: name to sha256 of the source. */
+    readonly queries: Readonly<Record<string, string>>;
+    readonly embedding: { readonly provider: string; readonly model: string } | null;
+  }>;
 }
 
 export interface ClusterCtx {

@@ -63,7 +63,7 @@ async function openOne(proc: Process, cfg: GraphStartupConfig): Promise<GraphOpe
   if (cfg.policy !== null) {
     const loaded = PolicyEngine.loadGraph(cfg.policy, cfg.graph_id);
     if (!loaded.ok) return { ok: false, code: "graph_policy_invalid", reason: loaded.message };
-    policy = loaded.value;
+    if (!proc.world.hasDefect("graph-policy-not-attached")) policy = loaded.value;
   }
   const queries = new Map<string, ServedQuery>();
   for (const q of checked.queries) queries.set(q.name, q);

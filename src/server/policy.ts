@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { describeIssues, sortedEntries, zMap } from "../cluster/records/zodText.ts";
+import { sha256Hex } from "../util/digest.ts";
 import { memoByText } from "../util/memo.ts";
 
 /**
@@ -224,6 +225,8 @@ export class PolicyEngine {
     readonly kind: PolicyKind,
     readonly scopeId: string,
     private readonly config: PolicyConfig,
+    /** sha256 of the bundle text it was loaded from: which recorded bundle is in force. */
+    readonly sourceDigest: string,
   ) {
     const groupsOf = new Map<string, Set<string>>();
     for (const [group, members] of config.groups) {
@@ -242,7 +245,7 @@ export class PolicyEngine {
     if (!parsed.ok) return parsed;
     const misaligned = kindAlignmentError(parsed.value, kind);
     if (misaligned !== null) return { ok: false, message: misaligned };
-    return { ok: true, value: new PolicyEngine(kind, scopeId, parsed.value) };
+    return { ok: true, value: new PolicyEngine(kind, scopeId, parsed.value, sha256Hex(source)) };
   }
 
   static loadGraph(source: string, graphId: string): Parsed<PolicyEngine> {

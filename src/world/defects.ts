@@ -23,6 +23,8 @@ export const DEFECTS = {
     "engine roll-back restores a table to its first version instead of the manifest's pin",
   "cas-blind-write":
     "the ledger write skips the compare against the state the command read, so a concurrent apply's write is silently overwritten",
+  "graph-policy-not-attached":
+    "serve loads a graph's bound policy bundle but registers the graph without it, so the graph serves without the rules apply recorded for it",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

@@ -93,6 +93,11 @@ const ORACLE_PROOFS: Record<string, OracleProof> = {
     defect: "cas-blind-write",
     code: "lost_concurrent_write",
   },
+  "accepted-means-servable": {
+    scenario: "accepted-policy-unservable",
+    defect: "graph-policy-not-attached",
+    code: "recorded_policy_not_enforced",
+  },
   expectations: {
     scenario: "trap-non-main-branch",
     defect: "arm-before-preview",
