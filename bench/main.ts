@@ -19,7 +19,7 @@ import { allOracles } from "../sim/oracles/index.ts";
 import { REPO_ROOT } from "../sim/paths.ts";
 import { findScenario, shippedScenarios } from "../sim/scenario/registry.ts";
 import { BirthCache } from "../sim/universe/birth.ts";
-import { modelSystem, sameSchema } from "../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../sim/universe/modelSystem.ts";
 import type { RunOptions } from "../sim/universe/run.ts";
 import { DEFECT_NAMES } from "../src/world/defects.ts";
 import {
@@ -234,7 +234,7 @@ async function enumeration(): Promise<void> {
   const s = findScenario("mid-movement-keeps-sidecar", scenarios);
   const opts = {
     system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
+    oracles: allOracles(modelOracleDeps),
     findings: KNOWN_FINDINGS,
     defects: [],
     births: new BirthCache(),

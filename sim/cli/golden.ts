@@ -6,7 +6,7 @@ import { REPO_ROOT } from "../paths.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BirthCache } from "../universe/birth.ts";
-import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 
 /**
@@ -27,7 +27,7 @@ export async function computeGolden(
   scenarios: readonly Scenario[] = shippedScenarios(),
 ): Promise<Golden> {
   const system = modelSystem();
-  const oracles = allOracles({ sameSchema });
+  const oracles = allOracles(modelOracleDeps);
   const births = new BirthCache();
   const hashes: Record<string, Record<string, string>> = {};
   for (const s of scenarios) {

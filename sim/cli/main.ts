@@ -21,7 +21,7 @@ import { loadScenarioFile } from "../scenario/load.ts";
 import { findScenario, shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { shrinkFailures } from "../shrink/shrinkFailures.ts";
-import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, HELP, parseCliArgs } from "./args.ts";
@@ -114,7 +114,7 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
   };
   const { result, trace } = await runUniverse(job, {
     system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
+    oracles: allOracles(modelOracleDeps),
     findings: KNOWN_FINDINGS,
     keepTrace: true,
   });
@@ -163,7 +163,7 @@ async function enumerateCommand(args: Args, io: Io): Promise<number> {
   const t0 = wallMs();
   const e = await enumerate(scenario, args.seed, {
     system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
+    oracles: allOracles(modelOracleDeps),
     findings: KNOWN_FINDINGS,
     defects: args.defects,
     double: args.double ?? 0,

@@ -4,7 +4,7 @@ import { allOracles } from "../oracles/index.ts";
 import { allocateSeeds, planJobs } from "../orchestrator/jobs.ts";
 import { jobContext, runJob } from "../orchestrator/runJob.ts";
 import { shippedScenarios } from "../scenario/registry.ts";
-import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { buildLedger, type CoverageLedger, type Firing } from "./ledger.ts";
 
@@ -25,7 +25,7 @@ export async function runCoverageFleet(): Promise<CoverageLedger> {
   const firings: Firing[] = [];
   const opts = {
     system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
+    oracles: allOracles(modelOracleDeps),
     findings: KNOWN_FINDINGS,
     defects: [],
     double: 0,

@@ -10,7 +10,7 @@ const NAME = "serve-liveness";
 export const serveLiveness: Oracle = {
   name: NAME,
   description:
-    "after healing and the documented remedy, the server boots with every applied graph ready",
+    "after healing and the documented remedy, the server boots with every applied graph ready and apply converges",
   judge(input) {
     const l = input.liveness;
     if (!l.ran) return [];
@@ -37,6 +37,20 @@ export const serveLiveness: Oracle = {
           -1,
           `every applied graph ready after ${l.rounds} remedy rounds: ${l.expectedReady.join(", ")}`,
           `still not ready: ${missing.join(", ")} (${l.note})`,
+        ),
+      ];
+    }
+    // Serving is not enough: once the operator has also resolved what the config asks and the
+    // engine refuses (put back the live schema, delete blocking branches, approve deletes),
+    // apply must converge, or the cluster can never reach a desired state at all.
+    if (!l.converged) {
+      return [
+        violation(
+          NAME,
+          "remedy_not_converged",
+          -1,
+          "apply converges (the ledger equals the desired config) once the remedy and the config fixes are done",
+          l.note,
         ),
       ];
     }

@@ -1,7 +1,7 @@
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { BirthCache } from "../universe/birth.ts";
-import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { type RunOptions, runUniverse } from "../universe/run.ts";
 import type { UniverseJob } from "./jobs.ts";
@@ -13,7 +13,7 @@ export type JobContext = Pick<RunOptions, "system" | "oracles" | "findings" | "b
 export function jobContext(): JobContext {
   return {
     system: modelSystem(),
-    oracles: allOracles({ sameSchema }),
+    oracles: allOracles(modelOracleDeps),
     findings: KNOWN_FINDINGS,
     births: new BirthCache(),
   };

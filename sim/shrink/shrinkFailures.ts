@@ -9,7 +9,7 @@ import type { UniverseJob } from "../orchestrator/jobs.ts";
 import type { Report } from "../report/schema.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BirthCache } from "../universe/birth.ts";
-import { modelSystem, sameSchema } from "../universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import { asScripted, shrink } from "./shrink.ts";
 
@@ -37,7 +37,7 @@ export async function shrinkFailures(
   max: number,
 ): Promise<ShrunkFailure[]> {
   const system = modelSystem();
-  const oracles = allOracles({ sameSchema });
+  const oracles = allOracles(modelOracleDeps);
   const births = new BirthCache();
   const seen = new Set<string>();
   const out: ShrunkFailure[] = [];

@@ -3,7 +3,8 @@ import { AMBIGUOUS_STAGING } from "../findings/metadataOnlyStagingAmbiguity.ts";
 import type { Step } from "../scenario/schema.ts";
 import { ROOT_OF } from "./observe.ts";
 import type { LivenessRecord } from "./records.ts";
-import type { QueryVariant, SchemaVariant } from "./texts.ts";
+import type { ApplyView, Diag } from "./system.ts";
+import { type QueryVariant, SCHEMA_TEXT, type SchemaVariant } from "./texts.ts";
 import type { Universe } from "./Universe.ts";
 
 /** Whether the config's query type-checks against the config's schema (else validation fails). */
@@ -14,6 +15,8 @@ export function queryValidAgainst(q: QueryVariant, s: SchemaVariant): boolean {
 }
 
 export const LIVENESS_ROUNDS = 5;
+/** Rounds the operator gets to make apply converge once the server serves. */
+export const CONVERGENCE_ROUNDS = 10;
 
 /** The operator's hand removal of schema staging the engine refused as ambiguous. */
 async function removeAmbiguousStaging(
@@ -29,6 +32,15 @@ async function removeAmbiguousStaging(
     });
     notes.push(`removed ambiguous staging ${g}`);
   }
+}
+
+/** The operator's hand removal of a schema-apply lock branch no running apply holds. */
+async function removeStaleLockBranch(u: Universe, g: string): Promise<void> {
+  await u.world.store.delete(`${ROOT_OF(g)}/__manifest/branches/${SCHEMA_APPLY_LOCK_BRANCH}.json`);
+  u.world.trace.push({
+    t: "note",
+    text: `operator removes the stale schema-apply lock branch of ${g}`,
+  });
 }
 
 /** Graphs (sorted, once each) whose schema apply failed with `fragment` in its message. */
@@ -77,62 +89,9 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   let rounds = 0;
   const notes: string[] = [];
   for (rounds = 1; rounds <= LIVENESS_ROUNDS; rounds++) {
-    let acted = false;
-    if (u.latest()?.lockPresent) await u.run({ op: "force-unlock" }, "liveness");
-    let applied = await u.run({ op: "apply" }, "liveness");
-    if (
-      applied.outcome.kind === "apply" &&
-      applied.outcome.view.diagnostics.some((d) => d.code === "state_missing")
-    ) {
-      // No ledger: the documented remedy is `cluster import`, then apply.
-      await u.run({ op: "import" }, "liveness");
-      applied = await u.run({ op: "apply" }, "liveness");
-    }
-    if (applied.outcome.kind === "apply") {
-      const diags = applied.outcome.view.diagnostics;
-      converged = applied.outcome.view.converged;
-      for (const d of diags.filter((x) => x.code === "graph_create_incomplete")) {
-        const g = d.path.replace(/^graph\./, "");
-        await u.world.store.deletePrefix(ROOT_OF(g));
-        u.world.trace.push({ t: "note", text: `operator removes the partial root of ${g}` });
-        notes.push(`removed partial root ${g}`);
-      }
-      const pending = [
-        ...new Set(
-          diags
-            .filter((x) => x.code === "cluster_recovery_pending" && x.path.startsWith("graph."))
-            .map((x) => x.path.slice(6)),
-        ),
-      ].sort();
-      for (const g of pending) {
-        if (u.latest()?.graphs[g]?.exists) await u.run({ op: "open-rw", graph: g }, "liveness");
-      }
-      if (pending.length > 0) await u.run({ op: "refresh" }, "liveness");
-      // A crashed engine's schema-apply lock branch blocks every later schema apply on the
-      // graph ("already in progress"); with no apply running, the operator removes it by
-      // hand (spec §4.8, §8.4 item 2), since no engine API deletes the internal branch.
-      const stuck = schemaFailures(diags, "schema apply is already in progress");
-      for (const g of stuck) {
-        await u.world.store.delete(
-          `${ROOT_OF(g)}/__manifest/branches/${SCHEMA_APPLY_LOCK_BRANCH}.json`,
-        );
-        u.world.trace.push({
-          t: "note",
-          text: `operator removes the stale schema-apply lock branch of ${g}`,
-        });
-        notes.push(`removed stale lock branch ${g}`);
-      }
-      // A metadata-only schema apply interrupted around its staging leaves staging the engine
-      // cannot tell pre- from post-commit (spec A.4); its refusal tells the operator what to
-      // do, and keeping the live schema is the choice that needs no knowledge of the crash:
-      // remove the staging files (the next apply re-applies the change).
-      const ambiguous = schemaFailures(diags, AMBIGUOUS_STAGING);
-      await removeAmbiguousStaging(u, ambiguous, notes);
-      acted =
-        stuck.length > 0 ||
-        ambiguous.length > 0 ||
-        diags.some((x) => x.code === "graph_create_incomplete");
-    }
+    const round = await remedyApply(u, notes);
+    let acted = round.acted;
+    if (round.view !== null) converged = round.view.converged;
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})
       .filter((a) => a.startsWith("graph."))
@@ -160,13 +119,169 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
       );
     }
   }
+  const settled = converged
+    ? { converged, note: "" }
+    : await convergencePhase(u, bootOk && expected.every((g) => ready.includes(g)), notes);
+  if (settled.note !== "") notes.push(settled.note);
   return {
     ran: true,
     rounds: Math.min(rounds, LIVENESS_ROUNDS),
-    converged,
+    converged: settled.converged,
     expectedReady: expected,
     ready,
     bootOk,
     note: notes.join("; "),
   };
+}
+
+/**
+ * One apply of the documented remedy: force-unlock a lock no command holds, import when there
+ * is no ledger, apply, then repair what that apply reports (remove a partial root, make a
+ * pending graph openable and refresh it, remove a stale schema-apply lock branch or ambiguous
+ * staging). `acted`: something was removed that the next apply has to redo.
+ */
+async function remedyApply(
+  u: Universe,
+  notes: string[],
+): Promise<{
+  readonly view: ApplyView | null;
+  readonly acted: boolean;
+  readonly refreshed: boolean;
+}> {
+  let acted = false;
+  let refreshed = false;
+  if (u.latest()?.lockPresent) await u.run({ op: "force-unlock" }, "liveness");
+  let applied = await u.run({ op: "apply" }, "liveness");
+  if (
+    applied.outcome.kind === "apply" &&
+    applied.outcome.view.diagnostics.some((d) => d.code === "state_missing")
+  ) {
+    // No ledger: the documented remedy is `cluster import`, then apply.
+    await u.run({ op: "import" }, "liveness");
+    applied = await u.run({ op: "apply" }, "liveness");
+  }
+  if (applied.outcome.kind === "apply") {
+    const diags = applied.outcome.view.diagnostics;
+    for (const d of diags.filter((x) => x.code === "graph_create_incomplete")) {
+      const g = d.path.replace(/^graph\./, "");
+      await u.world.store.deletePrefix(ROOT_OF(g));
+      u.world.trace.push({ t: "note", text: `operator removes the partial root of ${g}` });
+      notes.push(`removed partial root ${g}`);
+    }
+    const pending = [
+      ...new Set(
+        diags
+          .filter((x) => x.code === "cluster_recovery_pending" && x.path.startsWith("graph."))
+          .map((x) => x.path.slice(6)),
+      ),
+    ].sort();
+    for (const g of pending) {
+      if (u.latest()?.graphs[g]?.exists) await u.run({ op: "open-rw", graph: g }, "liveness");
+    }
+    if (pending.length > 0) {
+      await u.run({ op: "refresh" }, "liveness");
+      refreshed = true;
+    }
+    // A crashed engine's schema-apply lock branch blocks every later schema apply on the
+    // graph ("already in progress"); with no apply running, the operator removes it by
+    // hand (spec §4.8, §8.4 item 2), since no engine API deletes the internal branch.
+    const stuck = schemaFailures(diags, "schema apply is already in progress");
+    for (const g of stuck) {
+      await removeStaleLockBranch(u, g);
+      notes.push(`removed stale lock branch ${g}`);
+    }
+    // A metadata-only schema apply interrupted around its staging leaves staging the engine
+    // cannot tell pre- from post-commit (spec A.4); its refusal tells the operator what to
+    // do, and keeping the live schema is the choice that needs no knowledge of the crash:
+    // remove the staging files (the next apply re-applies the change).
+    const ambiguous = schemaFailures(diags, AMBIGUOUS_STAGING);
+    await removeAmbiguousStaging(u, ambiguous, notes);
+    acted =
+      stuck.length > 0 ||
+      ambiguous.length > 0 ||
+      diags.some((x) => x.code === "graph_create_incomplete");
+  }
+  return {
+    view: applied.outcome.kind === "apply" ? applied.outcome.view : null,
+    acted,
+    refreshed,
+  };
+}
+
+/** The variant whose source is the live schema text, if the operator wrote one. */
+function variantOf(text: string | null): SchemaVariant | null {
+  if (text === null) return null;
+  for (const [v, t] of Object.entries(SCHEMA_TEXT)) if (t === text) return v as SchemaVariant;
+  return null;
+}
+
+/**
+ * After the server boots, the operator makes apply converge: what still blocks it is the
+ * config asking for what the engine refuses (an unsupported schema change: put back the live
+ * schema), agent branches a schema apply refuses (delete them), and graph deletes waiting for
+ * approval (approve them). The serve verdicts come from the rounds before this, so a crash
+ * loop that only a config fix ends is still reported; this phase judges that a cluster can be
+ * brought to its desired state at all.
+ */
+async function convergencePhase(
+  u: Universe,
+  served: boolean,
+  notes: string[],
+): Promise<{ readonly converged: boolean; readonly note: string }> {
+  if (!served) return { converged: false, note: "" };
+  let last: readonly Diag[] = [];
+  // Apply stops moving graphs at the first one that fails, so each round may reveal one more
+  // graph to fix: allow a round per fix of every graph, and then some.
+  for (let round = 1; round <= CONVERGENCE_ROUNDS; round++) {
+    // A refresh of a pending graph lets the next apply's sweep retire its sidecar.
+    const { view, acted, refreshed } = await remedyApply(u, notes);
+    if (view === null) break;
+    if (view.converged) return { converged: true, note: "" };
+    last = view.diagnostics;
+    const fixed = await fixBlockingConfig(u, last);
+    if (!acted && !fixed && !refreshed) break;
+  }
+  const blocking = last
+    .filter((d) => d.severity === "error" || d.code === "apply_dependency_blocked")
+    .map((d) => `${d.code}@${d.path}: ${d.message}`);
+  return { converged: false, note: `not converged: ${blocking.join("; ") || "no diagnostic"}` };
+}
+
+/**
+ * The operator's answer to what the engine refuses of the config: put back the live schema of a
+ * graph whose change is unsupported (and a query that no longer type-checks against it), delete
+ * the agent branches a schema apply refuses, approve the graph deletes waiting for approval.
+ * Returns whether anything was done.
+ */
+async function fixBlockingConfig(u: Universe, diags: readonly Diag[]): Promise<boolean> {
+  const obs = u.latest();
+  let acted = false;
+  for (const g of schemaFailures(diags, "is not supported in schema migration")) {
+    const back = variantOf(obs?.graphs[g]?.schemaText ?? null) ?? "v1";
+    await u.run(
+      { op: "edit-schema", graph: g, change: back === "v1" ? "revert" : back },
+      "liveness",
+    );
+    const q = u.desired.graphs.find((x) => x.id === g)?.query;
+    if (q !== undefined && !queryValidAgainst(q, back))
+      await u.run({ op: "edit-query", graph: g, change: "revert" }, "liveness");
+    acted = true;
+  }
+  for (const g of schemaFailures(diags, "schema apply requires a graph with only main")) {
+    const branches = obs?.graphs[g]?.branches ?? [];
+    // A stale schema-apply lock branch refuses branch deletes too; no apply is running.
+    if (branches.includes(SCHEMA_APPLY_LOCK_BRANCH)) await removeStaleLockBranch(u, g);
+    for (const b of branches) {
+      if (b === "main" || b === SCHEMA_APPLY_LOCK_BRANCH) continue;
+      await u.run({ op: "branch-delete", graph: g, branch: b }, "liveness");
+      acted = true;
+    }
+  }
+  const wanted = new Set(u.desired.graphs.map((g) => g.id));
+  for (const addr of Object.keys(obs?.ledger?.resources ?? {})) {
+    if (!addr.startsWith("graph.") || wanted.has(addr.slice(6))) continue;
+    await u.run({ op: "approve", resource: addr }, "liveness");
+    acted = true;
+  }
+  return acted;
 }

@@ -1,6 +1,8 @@
 import * as cluster from "../../src/cluster/index.ts";
 import { compileSchema, openGraph } from "../../src/engine/index.ts";
+import { planMigration, planRejection } from "../../src/engine/schema/plan.ts";
 import { bootServerWithRegistry, type ServerRegistry } from "../../src/server/index.ts";
+import { PolicyEngine } from "../../src/server/policy.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { rethrowDeath } from "../../src/world/process.ts";
 import { World } from "../../src/world/world.ts";
@@ -67,7 +69,12 @@ export function modelSystem(): System {
         return {
           ok: false,
           ready: [],
-          quarantined: [],
+          // The quarantines decided before the refusal: each must be explained on its own.
+          quarantined: r.quarantined.map((q) => ({
+            graphId: q.graph_id,
+            code: q.code,
+            reason: q.reason,
+          })),
           failureCode: r.code,
           diagnostics,
           probes: [],
@@ -143,3 +150,25 @@ export function sameSchema(a: string, b: string): boolean {
   const y = compileSchema(b);
   return x.ok && y.ok && x.schema.irHash === y.schema.irHash;
 }
+
+/** What the engine's planner rejects a change from `live` to `desired` with (null: nothing). */
+export function schemaRejection(live: string, desired: string): string | null {
+  const from = compileSchema(live);
+  const to = compileSchema(desired);
+  if (!from.ok || !to.ok) return null;
+  return planRejection(planMigration(from.schema, to.schema, { allowDataLoss: false }));
+}
+
+/**
+ * Why serve's policy loader refuses a bundle for a scope (`graph.<id>`, or `cluster` for the
+ * server's own), or null when it loads.
+ */
+export function bundleRefusal(text: string, scope: string): string | null {
+  const loaded = scope.startsWith("graph.")
+    ? PolicyEngine.loadGraph(text, scope.slice("graph.".length))
+    : PolicyEngine.loadServer(text);
+  return loaded.ok ? null : loaded.message;
+}
+
+/** The pure functions of the model that oracles compare with. */
+export const modelOracleDeps = { sameSchema, schemaRejection, bundleRefusal } as const;

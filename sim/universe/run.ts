@@ -169,38 +169,46 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       events: u.world.trace.events,
       sourcesByDigest: u.sourcesByDigest,
     };
-    for (const o of opts.oracles) {
-      for (const v of o.judge(input)) {
-        if (lied(v)) {
-          excused++;
-          continue;
-        }
-        const f = opts.findings.find((k) => k.matches(v, input));
-        if (f !== undefined) {
-          known.push({
-            finding: f.id,
-            oracle: v.oracle,
-            code: v.code,
-            step: v.step,
-            expected: v.expected,
-            observed: v.observed,
-          });
+    // An oracle (or a finding's signature) that throws is a harness error, never a pass.
+    let judging = "";
+    try {
+      for (const o of opts.oracles) {
+        judging = o.name;
+        for (const v of o.judge(input)) {
+          if (lied(v)) {
+            excused++;
+            continue;
+          }
+          const f = opts.findings.find((k) => k.matches(v, input));
+          if (f !== undefined) {
+            known.push({
+              finding: f.id,
+              oracle: v.oracle,
+              code: v.code,
+              step: v.step,
+              expected: v.expected,
+              observed: v.observed,
+            });
+            u.world.trace.push({
+              t: "verdict",
+              oracle: v.oracle,
+              code: `${v.code} (known: ${f.id})`,
+              detail: `step ${v.step}`,
+            });
+            continue;
+          }
+          violations.push(v);
           u.world.trace.push({
             t: "verdict",
             oracle: v.oracle,
-            code: `${v.code} (known: ${f.id})`,
+            code: v.code,
             detail: `step ${v.step}`,
           });
-          continue;
         }
-        violations.push(v);
-        u.world.trace.push({
-          t: "verdict",
-          oracle: v.oracle,
-          code: v.code,
-          detail: `step ${v.step}`,
-        });
       }
+    } catch (e) {
+      error = `oracle ${judging} threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+      u.world.trace.push({ t: "note", text: `harness error: ${error}` });
     }
   }
   const events = u.world.trace.events;

@@ -53,9 +53,9 @@ export function applySchema(
   graph: GraphHandle,
   source: string,
   actor: string | null,
-): Promise<Outcome<{ manifestVersion: number }>> {
+): Promise<Outcome<{ manifestVersion: number; applied: boolean }>> {
   return attempt(async () => {
     const r = await graph.applySchema(source, { allowDataLoss: false, actor });
-    return { manifestVersion: r.manifestVersion };
+    return { manifestVersion: r.manifestVersion, applied: r.applied };
   });
 }

@@ -1,5 +1,6 @@
 import type { Process } from "../world/process.ts";
 import type { GraphContext, OpenMode, PolicyChecker } from "./context.ts";
+import { EngineError } from "./errors.ts";
 import { type Graph, GraphHandle } from "./graph.ts";
 import { compileOrReject } from "./init.ts";
 import { SCHEMA_IR, SCHEMA_STATE } from "./layout.ts";
@@ -18,6 +19,7 @@ import {
   validateSourceMatches,
   writeContract,
 } from "./store/schemaFiles.ts";
+import { listSidecars } from "./store/sidecars.ts";
 
 export interface OpenOptions {
   /** An engine-layer policy checker; none by default (every action allowed). */
@@ -38,6 +40,14 @@ export async function openGraph(
   const storage = new GraphStorage(proc, root);
   const head = await requireHead(storage);
   if (mode === "read_write") {
+    if (proc.world.hasDefect("open-refuses-recoverable-residue")) {
+      const pending = await listSidecars(storage);
+      if (pending.length > 0)
+        throw new EngineError(
+          "recovery_invariant",
+          `refusing to open with ${pending.length} pending recovery sidecar(s); recover by hand`,
+        );
+    }
     const staging = await reconcileStaging(storage, head);
     await recoverManifestDrift(storage, staging);
   }

@@ -25,6 +25,10 @@ export const DEFECTS = {
     "the ledger write skips the compare against the state the command read, so a concurrent apply's write is silently overwritten",
   "graph-policy-not-attached":
     "serve loads a graph's bound policy bundle but registers the graph without it, so the graph serves without the rules apply recorded for it",
+  "open-refuses-recoverable-residue":
+    "a read-write open gives up on a graph with a pending engine recovery sidecar instead of recovering it",
+  "noop-schema-apply-fails":
+    "apply takes the engine's empty plan (applied: false) for a failure, so a schema edit that changes no compiled schema never converges",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

@@ -1,7 +1,7 @@
 import { KNOWN_FINDINGS } from "../../sim/findings/index.ts";
 import { allOracles } from "../../sim/oracles/index.ts";
 import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
-import { modelSystem, sameSchema } from "../../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../sim/universe/modelSystem.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
 
 /** One universe to hash: a shipped scenario and a seed (fixed model). */
@@ -25,7 +25,7 @@ export function spreadJobs(perScenario: number): HashJob[] {
 export async function traceHashes(jobs: readonly HashJob[]): Promise<string[]> {
   const all = shippedScenarios();
   const system = modelSystem();
-  const oracles = allOracles({ sameSchema });
+  const oracles = allOracles(modelOracleDeps);
   const out: string[] = [];
   for (const j of jobs) {
     const { result } = await runUniverse(

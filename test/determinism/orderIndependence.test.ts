@@ -4,7 +4,7 @@ import { allOracles } from "../../sim/oracles/index.ts";
 import { runFleet } from "../../sim/orchestrator/fleet.ts";
 import type { UniverseJob } from "../../sim/orchestrator/jobs.ts";
 import { shippedScenarios } from "../../sim/scenario/registry.ts";
-import { modelSystem, sameSchema } from "../../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../sim/universe/modelSystem.ts";
 import type { UniverseResult } from "../../sim/universe/result.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
 
@@ -17,7 +17,7 @@ const JOBS: UniverseJob[] = shippedScenarios().flatMap((scenario, i) => [
 async function runInOrder(jobs: readonly UniverseJob[]): Promise<Map<string, UniverseResult>> {
   // One system and one oracle list shared by every universe, as a worker thread shares them.
   const system = modelSystem();
-  const oracles = allOracles({ sameSchema });
+  const oracles = allOracles(modelOracleDeps);
   const out = new Map<string, UniverseResult>();
   for (const job of jobs) {
     const { result } = await runUniverse(job, { system, oracles, findings: KNOWN_FINDINGS });

@@ -9,7 +9,7 @@ import {
 import { KNOWN_FINDINGS } from "../../sim/findings/index.ts";
 import { allOracles } from "../../sim/oracles/index.ts";
 import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
-import { modelSystem, sameSchema } from "../../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../sim/universe/modelSystem.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
 import { DEFECT_NAMES, type DefectName } from "../../src/world/defects.ts";
 import { crashEquivalence } from "./defs/crashEquivalence.ts";
@@ -27,7 +27,7 @@ import { findCounterexample, type Property } from "./lib/property.ts";
  * the expected violation code, and against the fixed model, where it must stay green.
  */
 
-const ORACLES = allOracles({ sameSchema });
+const ORACLES = allOracles(modelOracleDeps);
 const SCENARIOS = shippedScenarios();
 
 interface OracleProof {
@@ -98,12 +98,27 @@ const ORACLE_PROOFS: Record<string, OracleProof> = {
     defect: "graph-policy-not-attached",
     code: "recorded_policy_not_enforced",
   },
+  "outcomes-are-explained": {
+    scenario: "mid-movement-keeps-sidecar",
+    defect: "open-refuses-recoverable-residue",
+    code: "unexplained_failure",
+  },
   expectations: {
     scenario: "trap-non-main-branch",
     defect: "arm-before-preview",
     code: "sidecar_count",
   },
 };
+
+/** Codes an oracle gained after its first proof, each with its own planted defect. */
+const CODE_PROOFS: ReadonlyArray<OracleProof & { readonly oracle: string }> = [
+  {
+    oracle: "serve-liveness",
+    scenario: "comment-only-edit",
+    defect: "noop-schema-apply-fails",
+    code: "remedy_not_converged",
+  },
+];
 
 async function oracleCodes(oracle: string, scenario: string, defects: readonly DefectName[]) {
   const o = ORACLES.find((x) => x.name === oracle);
@@ -265,4 +280,13 @@ describe("the README's oracle table", () => {
     const unkilled = DEFECT_NAMES.filter((d) => !table.kills.some((k) => k.defect === d));
     expect(unkilled, "planted defects no oracle kills (a finding)").toEqual([]);
   });
+});
+
+describe("codes added to an oracle later go red with their own planted defect", () => {
+  for (const proof of CODE_PROOFS) {
+    it(`${proof.oracle}: ${proof.defect} on ${proof.scenario} gives ${proof.code}`, async () => {
+      expect(await oracleCodes(proof.oracle, proof.scenario, [proof.defect])).toContain(proof.code);
+      expect(await oracleCodes(proof.oracle, proof.scenario, [])).not.toContain(proof.code);
+    });
+  }
 });

@@ -6,7 +6,7 @@ import { renderHtmlReport, type TraceEntry } from "../../sim/report/html/render.
 import { replayFailures } from "../../sim/report/html/traces.ts";
 import type { Report } from "../../sim/report/schema.ts";
 import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
-import { modelSystem, sameSchema } from "../../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../sim/universe/modelSystem.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
 import type { DefectName } from "../../src/world/defects.ts";
 import type { TraceEvent } from "../../src/world/trace.ts";
@@ -45,7 +45,7 @@ export async function buildPage(
     const job = { scenario: findScenario(c.scenario, all), seed: c.seed, defects: c.defects ?? [] };
     const { result, universe } = await runUniverse(job, {
       system: modelSystem(),
-      oracles: allOracles({ sameSchema }),
+      oracles: allOracles(modelOracleDeps),
       findings: KNOWN_FINDINGS,
     });
     for (const [n, k] of result.reached) reached.set(n, (reached.get(n) ?? 0) + k);

@@ -5,12 +5,12 @@ import { allOracles } from "../../sim/oracles/index.ts";
 import { buildReport, toRecord } from "../../sim/orchestrator/fleet.ts";
 import { mergeReports } from "../../sim/report/merge.ts";
 import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
-import { modelSystem, sameSchema } from "../../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../sim/universe/modelSystem.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
 
 const opts = {
   system: modelSystem(),
-  oracles: allOracles({ sameSchema }),
+  oracles: allOracles(modelOracleDeps),
   findings: KNOWN_FINDINGS,
 };
 const trap = findScenario("trap", shippedScenarios());

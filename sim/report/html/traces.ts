@@ -4,7 +4,7 @@ import { KNOWN_FINDINGS } from "../../findings/index.ts";
 import { allOracles } from "../../oracles/index.ts";
 import { replayPin } from "../../orchestrator/replayLine.ts";
 import type { Scenario } from "../../scenario/schema.ts";
-import { modelSystem, sameSchema } from "../../universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../universe/modelSystem.ts";
 import { runUniverse } from "../../universe/run.ts";
 import type { Report, UniverseRecord } from "../schema.ts";
 import type { TraceEntry } from "./render.ts";
@@ -82,7 +82,7 @@ export async function replayFailures(report: Report, opts: TraceOptions): Promis
       { scenario, seed: rec.seed, defects: rec.defects as DefectName[] },
       {
         system: modelSystem(),
-        oracles: allOracles({ sameSchema }),
+        oracles: allOracles(modelOracleDeps),
         findings: KNOWN_FINDINGS,
         keepTrace: true,
       },

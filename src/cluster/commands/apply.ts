@@ -571,12 +571,17 @@ async function schemaApplyPreviewFirst(
     return "failed";
   }
   const applied = await applySchema(db, source.source, run.actor);
-  if (applied.ok) {
+  // A plausible misreading of the engine's answer: an empty plan (applied: false) taken as a
+  // failure, so an edit that changes no compiled schema can never converge.
+  const noop =
+    applied.ok && !applied.value.applied && ctx.proc.world.hasDefect("noop-schema-apply-fails");
+  if (applied.ok && !noop) {
     await recordExpectedVersion(run, sidecar, applied.value.manifestVersion);
     return { sidecarUri };
   }
+  const why = applied.ok ? "the engine applied nothing" : applied.message;
   diagnostics.push(
-    error("schema_apply_failed", sAddr, `schema apply failed on '${graphUri}': ${applied.message}`),
+    error("schema_apply_failed", sAddr, `schema apply failed on '${graphUri}': ${why}`),
   );
   if (await liveSchemaMatchesRecordedDigest(run, graphId, recorded, observed)) {
     if (ctx.proc.world.hasDefect("silent-sidecar-cleanup")) {

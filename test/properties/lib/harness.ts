@@ -9,7 +9,7 @@ import {
   ScriptedScenarioSchema,
   type Step,
 } from "../../../sim/scenario/schema.ts";
-import { modelSystem, sameSchema } from "../../../sim/universe/modelSystem.ts";
+import { modelOracleDeps, modelSystem } from "../../../sim/universe/modelSystem.ts";
 import type { StepRecord } from "../../../sim/universe/records.ts";
 import type { UniverseResult, Violation } from "../../../sim/universe/result.ts";
 import { runUniverse } from "../../../sim/universe/run.ts";
@@ -59,7 +59,7 @@ export interface Run {
 
 /** Every shipped oracle, by name. */
 export const ORACLES: ReadonlyMap<string, Oracle> = new Map(
-  allOracles({ sameSchema }).map((o) => [o.name, o]),
+  allOracles(modelOracleDeps).map((o) => [o.name, o]),
 );
 
 export function oracle(name: string): Oracle {

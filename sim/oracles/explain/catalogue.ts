@@ -1,0 +1,583 @@
+import { SCHEMA_APPLY_LOCK_BRANCH } from "../../../src/engine/layout.ts";
+import type { Action } from "../../scenario/schema.ts";
+import { queryValidAgainst } from "../../universe/liveness.ts";
+import { type GraphView, ROOT_OF } from "../../universe/observe.ts";
+import type { StepRecord } from "../../universe/records.ts";
+import { SCHEMA_TEXT } from "../../universe/texts.ts";
+import type { Failure } from "./failures.ts";
+import type { History } from "./history.ts";
+
+/**
+ * Why a failed outcome is legitimate, as data. Omnigraph's own harness keeps a catalogue of
+ * legal rejections (`is_legal_rejection`) and Jepsen splits failed from indeterminate; here
+ * every explanation also names what justifies it: the injection, the requested change, the
+ * residue (by key, and the disturbed step that left it) or the concurrent actor.
+ */
+export type Explanation =
+  | { readonly kind: "injected"; readonly by: string }
+  | { readonly kind: "rejection"; readonly rule: RuleName; readonly change: string }
+  | { readonly kind: "refusal"; readonly rule: RuleName; readonly residue: string }
+  | { readonly kind: "contention"; readonly rule: RuleName; readonly with: string };
+
+export interface ExplainDeps {
+  /** What the engine's planner rejects a change from `live` to `desired` with, if anything. */
+  readonly schemaRejection: (live: string, desired: string) => string | null;
+  /** Why serve's policy loader refuses a bundle for a scope, or null when it loads. */
+  readonly bundleRefusal: (text: string, scope: string) => string | null;
+}
+
+export interface ExplainContext {
+  readonly record: StepRecord;
+  readonly history: History;
+  readonly deps: ExplainDeps;
+  /** Source texts the operator wrote, by sha256 digest (payloads the ledger names). */
+  readonly sourcesByDigest: ReadonlyMap<string, string>;
+}
+
+interface Rule {
+  readonly name: RuleName;
+  /** What the rule promises, for the reader of a violation. */
+  readonly says: string;
+  /** The failure codes it may explain. */
+  readonly codes: readonly string[];
+  /** Narrows by message, for codes that carry several engine errors. */
+  readonly message?: RegExp;
+  explain(f: Failure, ctx: ExplainContext): Explanation | null;
+}
+
+export type RuleName =
+  | "config-invalid"
+  | "ledger-missing"
+  | "ledger-exists"
+  | "lock-held"
+  | "ledger-cas-lost"
+  | "partial-root"
+  | "unsupported-change"
+  | "non-main-branches"
+  | "schema-apply-busy"
+  | "write-lease-lost"
+  | "graph-damaged"
+  | "graph-absent"
+  | "sidecar-pending"
+  | "legacy-ledger"
+  | "no-graph-applied"
+  | "table-conflict"
+  | "boot-aggregate"
+  | "approval-not-required"
+  | "graph-deleted-concurrently"
+  | "rows-misfit-schema"
+  | "bundle-unloadable";
+
+/** Cluster commands that take the ledger lock (and so meet a held one). */
+const LOCKING: ReadonlySet<string> = new Set([
+  "apply",
+  "plan",
+  "status",
+  "refresh",
+  "import",
+  "approve",
+]);
+/** Cluster commands that write the ledger by compare-and-swap. */
+const LEDGER_WRITERS: ReadonlySet<string> = new Set(["apply", "refresh", "import", "approve"]);
+/** Operations that move a graph's main manifest. */
+const GRAPH_WRITERS: ReadonlySet<string> = new Set([
+  "apply",
+  "insert",
+  "open-rw",
+  "boot",
+  "branch-create",
+  "branch-delete",
+]);
+
+function others(f: Failure, r: StepRecord): readonly Action[] {
+  if (r.step.op !== "concurrently" || f.actor < 0) return [];
+  return r.step.actors.filter((_, i) => i !== f.actor);
+}
+
+function otherActor(
+  f: Failure,
+  r: StepRecord,
+  ops: ReadonlySet<string>,
+  graph: string | null = null,
+): string | null {
+  const i =
+    r.step.op === "concurrently"
+      ? r.step.actors.findIndex(
+          (a, j) =>
+            j !== f.actor &&
+            ops.has(a.op) &&
+            (graph === null || !("graph" in a) || a.graph === graph),
+        )
+      : -1;
+  if (i < 0 || others(f, r).length === 0) return null;
+  return `${(r.step.op === "concurrently" ? r.step.actors[i]?.op : "") ?? "?"}#${r.index}.${i}`;
+}
+
+/**
+ * The engine's documented refusals of a damaged graph, each with the residue that must be there
+ * for it. A graph a disturbed step touched may refuse to open, but only in one of these ways:
+ * a refusal of another kind on it (an open that gives up on recoverable residue, say) stays
+ * unexplained.
+ */
+const DAMAGE: ReadonlyArray<{
+  readonly says: RegExp;
+  readonly residue: (v: GraphView | undefined, root: string) => string | null;
+}> = [
+  {
+    says: /cannot disambiguate pre- vs post-commit crash/,
+    residue: (v, root) => (v?.staging ? `${root}/_schema.pg.staging` : null),
+  },
+  {
+    says: /no graph manifest found/,
+    residue: (v, root) =>
+      v?.exists && v.mainVersion === null ? `${root} without a manifest` : null,
+  },
+  {
+    says: /graph schema source '[^']*' does not exist/,
+    residue: (v, root) =>
+      v?.exists && v.schemaText === null ? `${root} without _schema.pg` : null,
+  },
+  {
+    says: /graph already initialized/,
+    residue: (v, root) => (v?.exists ? `${root}'s schema files` : null),
+  },
+  // The schema contract files disagree (a partial promotion, a torn write): the observation
+  // does not hold the contract, so the taint alone names it.
+  { says: /schema evolution is locked down/, residue: (_v, root) => `${root}'s schema contract` },
+  // What only a lying store leaves: corrupt files, an engine sidecar past its invariants.
+  {
+    says: /has invariant violation|parse error|is not valid JSON|not valid|corrupt/,
+    residue: (_v, root) => `corrupt files under ${root}`,
+  },
+  {
+    says: /stale view of '|has no version|object '[^']*' does not exist/,
+    residue: (_v, root) => `${root}'s tables`,
+  },
+];
+
+/** The residue a disturbed step left on a graph that explains this refusal, by name. */
+function damageOf(g: string, message: string | null, ctx: ExplainContext): Explanation | null {
+  const t = ctx.history.taintBefore(g, ctx.record.index);
+  if (t === null) return null;
+  const v = ctx.record.pre.graphs[g];
+  const root = ROOT_OF(g);
+  let what: string | null = root;
+  if (message !== null) {
+    const kind = DAMAGE.find((d) => d.says.test(message));
+    what = kind === undefined ? null : kind.residue(v, root);
+  }
+  if (what === null) return null;
+  return {
+    kind: "refusal",
+    rule: "graph-damaged",
+    residue: `${what}, left by step ${t.step} (${t.by})`,
+  };
+}
+
+/** A key's residue is explained when the step that last wrote it was disturbed. */
+function leftByDisturbance(key: string, ctx: ExplainContext): string | null {
+  const w = ctx.history.lastWriter(key, ctx.record.index);
+  if (w === null) return null;
+  const d = ctx.history.disturbed[w];
+  if (d) return `${key}, left by step ${w} (${d.by})`;
+  const rec = ctx.history.records[w];
+  if (rec?.step.op === "concurrently") return `${key}, left by concurrent step ${w}`;
+  return null;
+}
+
+/**
+ * A recovery sidecar is legitimately kept by the step that wrote it when that step was
+ * disturbed or concurrent, when its create of the graph failed (create sidecars stay until a
+ * sweep decides), or when the graph moved during it (the engine's own recovery at the step's
+ * read-write open), so the pre-movement proof could not call it unmoved (spec 4.9). A sidecar
+ * kept after a rejection that left the graph as it was is exactly what must not happen.
+ */
+function keptSidecar(key: string, graph: string | null, ctx: ExplainContext): string | null {
+  const plain = leftByDisturbance(key, ctx);
+  if (plain !== null) return plain;
+  const w = ctx.history.lastWriter(key, ctx.record.index);
+  const rec = w === null ? undefined : ctx.history.records[w];
+  if (rec === undefined || graph === null) return null;
+  const failedCreate =
+    (rec.outcome.kind === "apply" &&
+      rec.outcome.view.diagnostics.some(
+        (d) => d.code === "graph_create_failed" && d.path === `graph.${graph}`,
+      )) ||
+    false;
+  if (failedCreate) return `${key}, kept by step ${w} after its create of ${graph} failed`;
+  const a = rec.pre.graphs[graph];
+  const b = rec.post.graphs[graph];
+  const moved =
+    a !== undefined &&
+    b !== undefined &&
+    (a.mainVersion !== b.mainVersion || a.schemaDigest !== b.schemaDigest);
+  return moved ? `${key}, kept by step ${w}, during which ${graph} moved` : null;
+}
+
+const RULES: readonly Rule[] = [
+  {
+    name: "config-invalid",
+    says: "validation refuses a config whose schema or query does not parse or type-check",
+    codes: ["schema_parse_error", "query_parse_error", "query_typecheck_error"],
+    explain(f, { record: r }) {
+      for (const g of r.desired.graphs) {
+        if (f.code === "schema_parse_error" && g.schema === "parse-error")
+          return { kind: "refusal", rule: this.name, residue: `the config's schema of ${g.id}` };
+        const schema = g.schema === "parse-error" ? "v1" : g.schema;
+        if (f.code !== "schema_parse_error" && !queryValidAgainst(g.query, schema))
+          return { kind: "refusal", rule: this.name, residue: `the config's query of ${g.id}` };
+      }
+      return null;
+    },
+  },
+  {
+    name: "ledger-missing",
+    says: "commands other than import need a ledger",
+    codes: ["state_missing"],
+    explain(_f, { record: r }) {
+      return r.pre.ledger === null
+        ? { kind: "refusal", rule: this.name, residue: "no __cluster/state.json" }
+        : null;
+    },
+  },
+  {
+    name: "ledger-exists",
+    says: "import creates the ledger only when there is none",
+    codes: ["state_already_exists"],
+    explain(_f, { record: r }) {
+      return r.pre.ledger !== null
+        ? { kind: "refusal", rule: this.name, residue: "__cluster/state.json" }
+        : null;
+    },
+  },
+  {
+    name: "lock-held",
+    says: "a command meets the ledger lock held by a concurrent command or left by a dead one",
+    codes: ["state_lock_held"],
+    explain(f, ctx) {
+      const other = otherActor(f, ctx.record, LOCKING);
+      if (other !== null) return { kind: "contention", rule: this.name, with: other };
+      if (!ctx.record.pre.lockPresent) return null;
+      const residue = leftByDisturbance("__cluster/lock.json", ctx);
+      return residue === null ? null : { kind: "refusal", rule: this.name, residue };
+    },
+  },
+  {
+    name: "ledger-cas-lost",
+    says: "of two concurrent ledger writers, the one whose compare-and-swap loses fails",
+    codes: ["state_cas_mismatch"],
+    explain(f, { record: r }) {
+      const other = otherActor(f, r, LEDGER_WRITERS);
+      return other === null ? null : { kind: "contention", rule: this.name, with: other };
+    },
+  },
+  {
+    name: "partial-root",
+    says: "a graph root left partial by an interrupted create is reported for removal",
+    codes: ["graph_create_incomplete"],
+    explain(f, ctx) {
+      const g = f.graph;
+      const v = g === null ? undefined : ctx.record.pre.graphs[g];
+      if (g === null || !v?.exists || (v.mainVersion !== null && v.schemaText !== null))
+        return null;
+      const t = ctx.history.taintBefore(g, ctx.record.index);
+      return t === null
+        ? null
+        : {
+            kind: "refusal",
+            rule: this.name,
+            residue: `partial ${ROOT_OF(g)}, left by step ${t.step} (${t.by})`,
+          };
+    },
+  },
+  {
+    name: "non-main-branches",
+    says: "schema apply needs a graph with only main: the branch must exist (or be made concurrently)",
+    codes: ["schema_apply_failed"],
+    message: /schema apply requires a graph with only main; found non-main branches: (.*)$/,
+    explain(f, { record: r }) {
+      const g = f.graph;
+      if (g === null) return null;
+      const names = (this.message?.exec(f.message)?.[1] ?? "").split(", ");
+      const had = r.pre.graphs[g]?.branches ?? [];
+      if (names.every((b) => had.includes(b)))
+        return {
+          kind: "refusal",
+          rule: this.name,
+          residue: `branches ${names.join(", ")} of ${g}`,
+        };
+      const other = otherActor(f, r, new Set(["branch-create"]), g);
+      return other === null ? null : { kind: "contention", rule: this.name, with: other };
+    },
+  },
+  {
+    name: "unsupported-change",
+    says: "the engine's planner rejects the very change the config asks for, before anything moves",
+    codes: ["schema_apply_failed"],
+    message: /^schema apply is not supported on '[^']*': (.*)$/,
+    explain(f, ctx) {
+      const g = f.graph;
+      const rejection = this.message?.exec(f.message)?.[1];
+      const desired = ctx.record.desired.graphs.find((x) => x.id === g);
+      const live = g === null ? null : ctx.record.pre.graphs[g]?.schemaText;
+      if (rejection === undefined || desired === undefined || live == null) return null;
+      if (desired.schema === "parse-error") return null;
+      const planned = ctx.deps.schemaRejection(live, SCHEMA_TEXT[desired.schema]);
+      return planned === rejection
+        ? { kind: "rejection", rule: this.name, change: `${g} to ${desired.schema}` }
+        : null;
+    },
+  },
+  {
+    name: "schema-apply-busy",
+    says: "a schema apply meets the engine's schema-apply lock branch, held concurrently or left by a dead apply",
+    codes: ["schema_apply_failed", "unavailable_during_schema_apply"],
+    message:
+      /(schema apply is already in progress|branch '__schema_apply_lock__' already exists|is unavailable while schema apply is in progress)/,
+    explain(f, ctx) {
+      const g = f.graph;
+      if (g === null) return null;
+      const other = otherActor(f, ctx.record, new Set(["apply"]));
+      if (other !== null) return { kind: "contention", rule: this.name, with: other };
+      if (!(ctx.record.pre.graphs[g]?.branches ?? []).includes(SCHEMA_APPLY_LOCK_BRANCH))
+        return null;
+      const residue = leftByDisturbance(
+        `${ROOT_OF(g)}/__manifest/branches/${SCHEMA_APPLY_LOCK_BRANCH}.json`,
+        ctx,
+      );
+      return residue === null ? null : { kind: "refusal", rule: this.name, residue };
+    },
+  },
+  {
+    name: "write-lease-lost",
+    says: "a schema apply whose graph another writer moved meanwhile loses its lease",
+    codes: ["schema_apply_failed"],
+    message: /lost its write lease/,
+    explain(f, { record: r }) {
+      const other = otherActor(f, r, GRAPH_WRITERS, f.graph);
+      return other === null ? null : { kind: "contention", rule: this.name, with: other };
+    },
+  },
+  {
+    name: "table-conflict",
+    says: "of two concurrent writers of one table, the one with the stale view fails and may retry",
+    codes: ["conflict", "schema_apply_failed"],
+    message: /stale view of '/,
+    explain(f, { record: r }) {
+      const other = otherActor(f, r, GRAPH_WRITERS, f.graph);
+      return other === null ? null : { kind: "contention", rule: this.name, with: other };
+    },
+  },
+  {
+    name: "graph-deleted-concurrently",
+    says: "a graph whose root a concurrent approved delete removed does not open",
+    codes: ["graph_open_failed", "not_a_graph", "schema_apply_failed"],
+    explain(f, { record: r, history: h }) {
+      if (f.graph === null || f.actor < 0) return null;
+      const root = ROOT_OF(f.graph);
+      for (let i = r.traceFrom; i < r.traceTo; i++) {
+        const e = h.events[i];
+        if (e?.t === "call" && e.op === "deletePrefix" && e.key === root)
+          return { kind: "contention", rule: this.name, with: `the delete of ${root}` };
+      }
+      return null;
+    },
+  },
+  {
+    name: "rows-misfit-schema",
+    says: "an insert whose rows leave a required property of the live schema null is rejected",
+    codes: ["invalid_argument"],
+    message: /^[A-Za-z_]\w*\[\d+\]\.([A-Za-z_]\w*): non-nullable property got null$/,
+    explain(f, { record: r }) {
+      const prop = this.message?.exec(f.message)?.[1];
+      const live = f.graph === null ? null : r.pre.graphs[f.graph]?.schemaText;
+      if (prop === undefined || live == null || r.step.op !== "insert") return null;
+      const required = new RegExp(`\\b${prop}:\\s*[A-Za-z0-9]+(?![A-Za-z0-9?])`);
+      return required.test(live)
+        ? { kind: "rejection", rule: this.name, change: `rows without ${prop}` }
+        : null;
+    },
+  },
+  {
+    name: "graph-absent",
+    says: "an engine action on a graph root that does not exist fails",
+    codes: ["not_a_graph"],
+    explain(f, { record: r }) {
+      const g = f.graph;
+      if (g === null || r.pre.graphs[g]?.exists) return null;
+      return { kind: "refusal", rule: this.name, residue: `no ${ROOT_OF(g)}` };
+    },
+  },
+  {
+    name: "graph-damaged",
+    says: "a graph that a disturbed step left damaged does not open (the residue is named)",
+    codes: [
+      "schema_apply_failed",
+      "graph_open_failed",
+      "not_a_graph",
+      "staging_ambiguous",
+      "schema_contract",
+      "schema_missing",
+      "storage",
+      "corrupt_object",
+      "graph_create_incomplete",
+      "graph_create_failed",
+    ],
+    explain(f, ctx) {
+      if (f.graph === null) return null;
+      if (f.code === "schema_apply_failed" && !/could not (open|initialize) graph/.test(f.message))
+        return null;
+      return damageOf(f.graph, f.message, ctx);
+    },
+  },
+  {
+    name: "graph-damaged",
+    says: "a refresh or status reports the graphs whose observation failed on damage",
+    codes: ["graph_observation_error"],
+    explain(_f, ctx) {
+      for (const [g, v] of Object.entries(ctx.record.pre.graphs)) {
+        if (!v.exists) continue;
+        const t = damageOf(g, null, ctx);
+        if (t !== null) return t;
+      }
+      return null;
+    },
+  },
+  {
+    name: "sidecar-pending",
+    says: "serve quarantines a graph named by a recovery sidecar that a disturbed step left, or that a concurrent apply holds",
+    codes: ["cluster_recovery_pending", "cluster_no_healthy_graphs"],
+    explain(f, ctx) {
+      const r = ctx.record;
+      const other = otherActor(f, r, new Set(["apply"]));
+      if (other !== null) return { kind: "contention", rule: this.name, with: other };
+      const mine = r.pre.sidecars.filter(
+        (s) => s.valid && (f.graph === null || s.graphId === f.graph),
+      );
+      if (mine.length === 0) return null;
+      const residues = mine.map((s) => keptSidecar(s.key, s.graphId, ctx));
+      if (residues.some((x) => x === null)) return null;
+      return { kind: "refusal", rule: this.name, residue: residues.join("; ") };
+    },
+  },
+  {
+    name: "legacy-ledger",
+    says: "serve refuses a ledger that predates binding or profile metadata until an apply backfills it",
+    codes: [
+      "policy_bindings_missing",
+      "embedding_provider_profile_missing",
+      "embedding_provider_missing",
+    ],
+    explain(f, { record: r }) {
+      const res = r.pre.ledger?.resources ?? {};
+      const stripped = Object.entries(res).some(([a, e]) =>
+        f.code === "policy_bindings_missing"
+          ? a.startsWith("policy.") && !("applies_to" in e)
+          : a.startsWith("provider.embedding.") && !("embedding_profile" in e),
+      );
+      return stripped
+        ? { kind: "refusal", rule: this.name, residue: "__cluster/state.json (legacy fields)" }
+        : null;
+    },
+  },
+  {
+    name: "no-graph-applied",
+    says: "serve refuses an applied revision with no graph",
+    codes: ["cluster_empty"],
+    explain(_f, { record: r }) {
+      const any = Object.keys(r.pre.ledger?.resources ?? {}).some((a) => a.startsWith("graph."));
+      return any ? null : { kind: "refusal", rule: this.name, residue: "a ledger without graphs" };
+    },
+  },
+  {
+    name: "approval-not-required",
+    says: "approve refuses a resource whose pending change needs no approval",
+    codes: ["approval_not_required"],
+    explain(_f, { record: r }) {
+      if (r.step.op !== "approve") return null;
+      const g = /^graph\.(.+)$/.exec(r.step.resource)?.[1];
+      if (g === undefined)
+        return { kind: "refusal", rule: this.name, residue: `${r.step.resource} is not gated` };
+      const recorded = `graph.${g}` in (r.pre.ledger?.resources ?? {});
+      const wanted = r.desired.graphs.some((x) => x.id === g);
+      return recorded && !wanted
+        ? null
+        : {
+            kind: "refusal",
+            rule: this.name,
+            residue: recorded ? `${g} is still in the config` : `${g} is not in the ledger`,
+          };
+    },
+  },
+  {
+    name: "bundle-unloadable",
+    says: "serve quarantines a graph (or refuses boot) whose bound policy bundle its loader refuses",
+    codes: ["graph_policy_invalid", "server_policy_invalid"],
+    explain(f, ctx) {
+      const scope = f.code === "server_policy_invalid" ? "cluster" : `graph.${f.graph ?? ""}`;
+      const resources = ctx.record.pre.ledger?.resources ?? {};
+      const bound = Object.entries(resources).filter(
+        ([, e]) => Array.isArray(e.applies_to) && e.applies_to.includes(scope),
+      );
+      const [addr, entry] =
+        bound.length === 1 ? (bound[0] as [string, Record<string, unknown>]) : [];
+      const text =
+        typeof entry?.digest === "string" ? ctx.sourcesByDigest.get(entry.digest) : undefined;
+      if (addr === undefined || text === undefined) return null;
+      const refusal = ctx.deps.bundleRefusal(text, scope);
+      return refusal === null
+        ? null
+        : { kind: "refusal", rule: this.name, residue: `${addr} bound to ${scope}: ${refusal}` };
+    },
+  },
+  {
+    name: "boot-aggregate",
+    says: "a refused boot whose cause is its quarantines is explained by theirs",
+    codes: [
+      "no_graphs_opened",
+      "no_healthy_graphs",
+      "strict_open_failed",
+      "strict_settings_quarantine",
+    ],
+    explain(_f, { record: r }) {
+      return r.outcome.kind === "boot" && r.outcome.view.quarantined.length > 0
+        ? { kind: "refusal", rule: this.name, residue: "the quarantines of this boot" }
+        : null;
+    },
+  },
+];
+
+const BY_CODE = (() => {
+  const m = new Map<string, Rule[]>();
+  for (const r of RULES) for (const c of r.codes) m.set(c, [...(m.get(c) ?? []), r]);
+  return m;
+})();
+
+/** The rules that could explain a failure code, by name (for the violation's text). */
+export function rulesFor(code: string): readonly string[] {
+  return [...new Set((BY_CODE.get(code) ?? []).map((r) => r.name))];
+}
+
+/**
+ * Explains one failure: first by an injection inside its step (Jepsen's indeterminate
+ * outcomes), then by the catalogue. Null: nothing explains it.
+ */
+export function explain(f: Failure, ctx: ExplainContext): Explanation | null {
+  const d = ctx.history.disturbed[ctx.record.index];
+  if (d) return { kind: "injected", by: d.by };
+  for (const rule of BY_CODE.get(f.code) ?? []) {
+    if (rule.message !== undefined && !rule.message.test(f.message)) continue;
+    const e = rule.explain(f, ctx);
+    if (e !== null) return e;
+  }
+  return null;
+}
+
+/** What each rule promises, for the README and `pnpm sim oracles`. */
+export function catalogue(): ReadonlyArray<{
+  readonly name: string;
+  readonly says: string;
+  readonly codes: readonly string[];
+}> {
+  return RULES.map((r) => ({ name: r.name, says: r.says, codes: r.codes }));
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { type Explanation, explain } from "../../sim/oracles/explain/catalogue.ts";
+import { failuresOf } from "../../sim/oracles/explain/failures.ts";
+import { buildHistory } from "../../sim/oracles/explain/history.ts";
+import { jobContext } from "../../sim/orchestrator/runJob.ts";
+import { parseScenarioText } from "../../sim/scenario/load.ts";
+import type { ScriptedScenario } from "../../sim/scenario/schema.ts";
+import { modelOracleDeps } from "../../sim/universe/modelSystem.ts";
+import { runUniverse } from "../../sim/universe/run.ts";
+import type { DefectName } from "../../src/world/defects.ts";
+
+const ctx = jobContext();
+
+/** Runs a scripted universe (no liveness) and explains every failure of every step. */
+async function explained(steps: string, defects: readonly DefectName[] = []) {
+  const scenario = parseScenarioText(
+    `kind: scripted
+name: explain
+description: outcomes and their explanations
+fixture:
+  graphs: [knowledge, archive]
+liveness: false
+steps:
+${steps}`,
+    "explain.yaml",
+  ) as ScriptedScenario;
+  const { universe: u, result } = await runUniverse({ scenario, seed: 1, defects }, ctx);
+  const history = buildHistory(u.records, u.world.trace.events);
+  const out: Array<{ step: number; code: string; why: Explanation | null }> = [];
+  for (const record of u.records)
+    for (const f of failuresOf(record))
+      out.push({
+        step: record.index,
+        code: f.code,
+        why: explain(f, {
+          record,
+          history,
+          deps: modelOracleDeps,
+          sourcesByDigest: u.sourcesByDigest,
+        }),
+      });
+  return { out, result };
+}
+
+describe("outcomes-are-explained", () => {
+  it("explains a lock left by a dead apply by naming the lock and the death that left it", async () => {
+    const { out, result } = await explained(`  - op: apply
+    crash: { kind: kill-at-write, k: 2 }
+  - op: apply
+`);
+    const held = out.find((o) => o.code === "state_lock_held");
+    expect(held?.why).toMatchObject({ kind: "refusal", rule: "lock-held" });
+    expect(held?.why?.kind === "refusal" && held.why.residue).toMatch(
+      /__cluster\/lock\.json, left by step 0 \(death of p\d+: killed at durable write 2/,
+    );
+    // The death itself is explained by the injection inside its own step.
+    expect(out.find((o) => o.code === "died")?.why?.kind).toBe("injected");
+    expect(result.violations.filter((v) => v.oracle === "outcomes-are-explained")).toEqual([]);
+  });
+
+  it("explains an engine rejection only by the change the config asks for", async () => {
+    const { out } = await explained(`  - op: edit-schema
+    graph: archive
+    change: type-change
+  - op: apply
+`);
+    expect(out.find((o) => o.code === "schema_apply_failed")?.why).toEqual({
+      kind: "rejection",
+      rule: "unsupported-change",
+      change: "archive to type-change",
+    });
+  });
+
+  it("explains a refused import by the ledger that exists", async () => {
+    const { out } = await explained("  - op: import\n");
+    expect(out).toEqual([
+      {
+        step: 0,
+        code: "state_already_exists",
+        why: { kind: "refusal", rule: "ledger-exists", residue: "__cluster/state.json" },
+      },
+    ]);
+  });
+
+  it("leaves a read-write open that gives up on recoverable residue unexplained", async () => {
+    const steps = `  - op: edit-schema
+    graph: knowledge
+    change: add-optional
+  - op: apply
+    crash: { kind: failpoint, name: schema_apply.after_manifest_commit, mode: crash }
+  - op: force-unlock
+  - op: open-rw
+    graph: knowledge
+`;
+    const fixed = await explained(steps);
+    expect(fixed.out.filter((o) => o.step === 3)).toEqual([]);
+    const broken = await explained(steps, ["open-refuses-recoverable-residue"]);
+    const open = broken.out.find((o) => o.step === 3);
+    expect(open?.code).toBe("recovery_invariant");
+    expect(open?.why).toBeNull();
+    const v = broken.result.violations.find((x) => x.oracle === "outcomes-are-explained");
+    expect(v).toMatchObject({ code: "unexplained_failure", step: 3 });
+    expect(v?.observed).toMatch(/refusing to open with 1 pending recovery sidecar/);
+  });
+});
