@@ -4,7 +4,9 @@ import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
 import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
+import { openRacesLiveSchemaApply } from "./openRacesLiveSchemaApply.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
+import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
 
 /** Upstream defects the model reproduces on purpose, reported as known instead of failing. */
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
@@ -13,5 +15,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   lateEngineCompletion,
   metadataOnlyStagingAmbiguity,
   commentOnlyDigestDefeatsProof,
+  openRacesLiveSchemaApply,
+  stagingPromotedThenRolledBack,
   acceptedPolicyUnservable,
 ];

@@ -31,15 +31,38 @@ export const lateEngineCompletion: KnownFinding = {
       '"Implement exact SchemaApply v7 recovery" (#348) made read-only opens refuse torn schema-apply state (ensure_read_only_schema_coherent in crates/omnigraph/src/db/manifest/recovery.rs; spec §10.1); not replayed against this model',
   },
   matches(v, input) {
-    if (v.oracle !== "ledger-converges-to-reality" || v.code !== "recorded_schema_differs")
-      return false;
-    const g = /^'([^']+)'/.exec(v.expected)?.[1];
+    // The ledger records a schema the graph no longer has: seen at the end as a ledger that
+    // converged on the wrong schema, or earlier as a rejected change whose sidecar the
+    // pre-movement proof keeps (it compares the live schema with that stale record).
+    let g: string | undefined;
+    if (v.oracle === "ledger-converges-to-reality" && v.code === "recorded_schema_differs")
+      g = /^'([^']+)'/.exec(v.expected)?.[1];
+    else if (
+      v.oracle === "sidecar-orphaned-by-rejection" &&
+      v.code === "sidecar_survived_pre_movement_rejection"
+    ) {
+      g = /for '([^']+)'/.exec(v.expected)?.[1];
+      const pre = g === undefined ? undefined : input.records[v.step]?.pre;
+      const recorded = pre?.ledger?.resources[`schema.${g}`]?.digest;
+      if (g === undefined || recorded === pre?.graphs[g]?.schemaDigest) return false;
+    }
     if (g === undefined) return false;
-    return input.records.some(
-      (r) =>
-        r.index < v.step &&
-        r.post.graphs[g]?.staging === true &&
-        !r.post.sidecars.some((s) => s.graphId === g),
-    );
+    const graph = g;
+    // ...because the engine completed a schema apply whose staging the cluster had left
+    // without a sidecar of its own, or did so in the very step whose sweep retired it: the
+    // live schema moved out of staging while the ledger kept the old digest.
+    const before = v.step < 0 ? Number.POSITIVE_INFINITY : v.step;
+    return input.records.some((r) => {
+      if (r.index >= before) return false;
+      const a = r.pre.graphs[graph];
+      const b = r.post.graphs[graph];
+      const leftBehind = b?.staging === true && !r.post.sidecars.some((s) => s.graphId === graph);
+      const completedUnrecorded =
+        a?.staging === true &&
+        b !== undefined &&
+        b.schemaDigest !== a.schemaDigest &&
+        r.post.ledger?.resources[`schema.${graph}`]?.digest !== b.schemaDigest;
+      return leftBehind || completedUnrecorded;
+    });
   },
 };
