@@ -4,7 +4,7 @@ import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
 import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
-import { openRacesLiveSchemaApply } from "./openRacesLiveSchemaApply.ts";
+import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
 
@@ -15,7 +15,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   lateEngineCompletion,
   metadataOnlyStagingAmbiguity,
   commentOnlyDigestDefeatsProof,
-  openRacesLiveSchemaApply,
+  openTimeRecoveryRaces,
   stagingPromotedThenRolledBack,
   acceptedPolicyUnservable,
 ];

@@ -364,6 +364,9 @@ const RULES: readonly Rule[] = [
     codes: ["conflict", "schema_apply_failed"],
     message: /stale view of '/,
     explain(f, { record: r }) {
+      // An open has no write of its own to lose: a read-write open whose only residue is
+      // recoverable must succeed, also when another open recovers the same residue.
+      if (f.op === "open-rw" || f.op === "boot") return null;
       const other = otherActor(f, r, GRAPH_WRITERS, f.graph);
       return other === null ? null : { kind: "contention", rule: this.name, with: other };
     },
