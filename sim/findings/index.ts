@@ -6,6 +6,7 @@ import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
 import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
 import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
+import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
 import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
 
 /** Upstream defects the model reproduces on purpose, reported as known instead of failing. */
@@ -18,4 +19,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   openTimeRecoveryRaces,
   stagingPromotedThenRolledBack,
   acceptedPolicyUnservable,
+  refreshDropsLiveGraph,
 ];

@@ -8,6 +8,7 @@ import { expectations } from "./expectations.ts";
 import { makeLedgerConvergesToReality } from "./ledgerConvergesToReality.ts";
 import { ledgerNeverRollsBack } from "./ledgerNeverRollsBack.ts";
 import type { Oracle } from "./Oracle.ts";
+import { observationRecordsReality } from "./observationRecordsReality.ts";
 import { makeOutcomesAreExplained } from "./outcomesAreExplained.ts";
 import { quarantineLocality } from "./quarantineLocality.ts";
 import { serveLiveness } from "./serveLiveness.ts";
@@ -39,6 +40,7 @@ export function allOracles(deps: OracleDeps): readonly Oracle[] {
     concurrentWritesSerialize,
     acceptedMeansServable,
     makeOutcomesAreExplained(deps),
+    observationRecordsReality,
     expectations,
   ];
 }

@@ -95,6 +95,14 @@ export async function observeDeclaredGraphs(
     }
 
     const live = await observeLiveGraph(store, graph.id);
+    if (!live.ok && store.proc.world.hasDefect("refresh-drops-unopenable")) {
+      // The planted regression: an unreadable graph taken for a missing one.
+      resources.delete(gAddr);
+      resources.delete(sAddr);
+      setStatus(state, gAddr, "drifted", "graph_missing", "derived graph root is missing");
+      setStatus(state, sAddr, "drifted", "graph_missing", "derived graph root is missing");
+      continue;
+    }
     if (!live.ok) {
       errors++;
       state.observations.set(

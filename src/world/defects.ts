@@ -29,6 +29,8 @@ export const DEFECTS = {
     "a read-write open gives up on a graph with a pending engine recovery sidecar instead of recovering it",
   "noop-schema-apply-fails":
     "apply takes the engine's empty plan (applied: false) for a failure, so a schema edit that changes no compiled schema never converges",
+  "refresh-drops-unopenable":
+    "refresh records a graph whose root exists but does not open as missing, instead of reporting the failed observation",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

@@ -103,6 +103,11 @@ const ORACLE_PROOFS: Record<string, OracleProof> = {
     defect: "open-refuses-recoverable-residue",
     code: "unexplained_failure",
   },
+  "observation-records-reality": {
+    scenario: "refresh-unopenable-graph",
+    defect: "refresh-drops-unopenable",
+    code: "live_graph_dropped",
+  },
   expectations: {
     scenario: "trap-non-main-branch",
     defect: "arm-before-preview",
