@@ -11,6 +11,7 @@ import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import { runFleet, toRecord } from "../orchestrator/fleet.ts";
 import { allocateSeeds, parseShard, planJobs, type UniverseJob } from "../orchestrator/jobs.ts";
+import { RejectionWatch, withRejections } from "../orchestrator/rejections.ts";
 import { replayLine, replayPin } from "../orchestrator/replayLine.ts";
 import type { Reporter } from "../orchestrator/reporter.ts";
 import { mergeReports } from "../report/merge.ts";
@@ -112,12 +113,20 @@ async function replayCommand(args: Args, io: Io): Promise<number> {
     defects: args.defects,
     ...(life ? { life } : {}),
   };
-  const { result, trace } = await runUniverse(job, {
-    system: modelSystem(),
-    oracles: allOracles(modelOracleDeps),
-    findings: KNOWN_FINDINGS,
-    keepTrace: true,
-  });
+  // Watched as the fleet watches it, so a universe the fleet called a crash replays as one.
+  const watch = RejectionWatch.install();
+  const run = await watch
+    .run(() =>
+      runUniverse(job, {
+        system: modelSystem(),
+        oracles: allOracles(modelOracleDeps),
+        findings: KNOWN_FINDINGS,
+        keepTrace: true,
+      }),
+    )
+    .finally(() => watch.dispose());
+  const result = withRejections(run.value.result, run.rejections);
+  const trace = run.value.trace;
   if (args.trace) for (const line of trace ?? []) io.out(line);
   const rec = toRecord(job, result);
   if (result.verdict === "pass") {

@@ -4,9 +4,11 @@ import type { UniverseResult } from "../universe/result.ts";
 import { HARNESS_VERSION } from "../version.ts";
 import type { UniverseJob } from "./jobs.ts";
 import { UniversePool } from "./pool.ts";
+import { RejectionWatch } from "./rejections.ts";
 import { replayLine } from "./replayLine.ts";
 import type { Reporter } from "./reporter.ts";
-import { jobContext, runJob } from "./runJob.ts";
+import { type JobContext, jobContext, runJob } from "./runJob.ts";
+import type { WorkerEntry } from "./workerBundle.ts";
 
 export interface FleetOptions {
   readonly jobs: readonly UniverseJob[];
@@ -20,6 +22,10 @@ export interface FleetOptions {
   /** Stop starting new universes after this many wall-clock milliseconds. */
   readonly timeLimitMs?: number;
   readonly defects: readonly string[];
+  /** This thread's model, oracles and births (default: the model's); a test's broken System. */
+  readonly context?: JobContext;
+  /** What pool threads load (default: the worker bundle); a test's, with its broken System. */
+  readonly workerEntry?: WorkerEntry;
 }
 
 export function toRecord(job: UniverseJob, r: UniverseResult): UniverseRecord {
@@ -97,7 +103,10 @@ export function buildReport(
   };
 }
 
-/** Runs every job in order; a universe that throws is recorded, never stops the fleet. */
+/**
+ * Runs every job in order; a universe that throws, or leaves a promise rejected and
+ * unhandled, is recorded as a crash and never stops the fleet.
+ */
 export async function runFleet(opts: FleetOptions): Promise<Report> {
   const t0 = wallMs();
   const records: UniverseRecord[] = [];
@@ -115,23 +124,29 @@ export async function runFleet(opts: FleetOptions): Promise<Report> {
     records.push(rec);
     for (const r of opts.reporters) r.onUniverse(rec, records.length, total);
   };
-  const ctx = jobContext();
-  if (opts.workers <= 1) {
-    for (const job of opts.jobs) {
-      if (shouldStop()) break;
-      accept(job, await runJob(job, opts.checkDeterminism, ctx));
-    }
-  } else {
-    const pool = await UniversePool.start(
-      Math.min(opts.workers - 1, Math.max(opts.jobs.length - 1, 1)),
-    );
-    try {
-      await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop, (job) =>
-        runJob(job, opts.checkDeterminism, ctx),
+  const ctx = opts.context ?? jobContext();
+  const watch = RejectionWatch.install();
+  try {
+    if (opts.workers <= 1) {
+      for (const job of opts.jobs) {
+        if (shouldStop()) break;
+        accept(job, await runJob(job, opts.checkDeterminism, ctx, watch));
+      }
+    } else {
+      const pool = await UniversePool.start(
+        Math.min(opts.workers - 1, Math.max(opts.jobs.length - 1, 1)),
+        opts.workerEntry,
       );
-    } finally {
-      await pool.close();
+      try {
+        await pool.runAll(opts.jobs, opts.checkDeterminism, accept, shouldStop, (job) =>
+          runJob(job, opts.checkDeterminism, ctx, watch),
+        );
+      } finally {
+        await pool.close();
+      }
     }
+  } finally {
+    watch.dispose();
   }
   const report = buildReport(records, reached, opts.defects, wallMs() - t0, stopped);
   for (const r of opts.reporters) r.onEnd(report);

@@ -5,6 +5,7 @@ import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { type RunOptions, runUniverse } from "../universe/run.ts";
 import type { UniverseJob } from "./jobs.ts";
+import { type RejectionWatch, withRejections } from "./rejections.ts";
 
 /** What the universes one thread runs share: the model, the oracles, and their births. */
 export type JobContext = Pick<RunOptions, "system" | "oracles" | "findings" | "births">;
@@ -22,11 +23,24 @@ export function jobContext(): JobContext {
 /**
  * One job against the model, optionally twice to check determinism (the first divergent
  * trace event is named when the hashes differ). Used in-process and inside pool workers.
+ * With the thread's `watch`, a promise the universe left rejected and unhandled makes it a
+ * crash instead of killing the thread later.
  */
 export async function runJob(
   job: UniverseJob,
   checkDeterminism: boolean,
   ctx: JobContext = jobContext(),
+  watch?: RejectionWatch,
+): Promise<UniverseResult> {
+  if (watch === undefined) return judged(job, checkDeterminism, ctx);
+  const { value, rejections } = await watch.run(() => judged(job, checkDeterminism, ctx));
+  return withRejections(value, rejections);
+}
+
+async function judged(
+  job: UniverseJob,
+  checkDeterminism: boolean,
+  ctx: JobContext,
 ): Promise<UniverseResult> {
   const first = await runUniverse(job, { ...ctx, keepTrace: checkDeterminism });
   if (!checkDeterminism) return first.result;

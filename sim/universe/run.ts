@@ -9,6 +9,7 @@ import type { Oracle } from "../oracles/Oracle.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
 import type { GenerativeScenario } from "../scenario/schema.ts";
 import type { BirthCache } from "./birth.ts";
+import { floatingCalls } from "./floating.ts";
 import { livenessPhase } from "./liveness.ts";
 import type { KnownHit, UniverseResult, Violation } from "./result.ts";
 import { opWeights, type SamplerState, sampleStep } from "./sampler.ts";
@@ -149,6 +150,11 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       expected: "the universe to finish",
       observed: budget,
     });
+  }
+  // Never excused: no storage fault makes the model let go of a promise.
+  for (const v of floatingCalls(u.records, u.world.trace.events)) {
+    violations.push(v);
+    u.world.trace.push({ t: "verdict", oracle: v.oracle, code: v.code, detail: `step ${v.step}` });
   }
   const known: KnownHit[] = [];
   let excused = 0;

@@ -55,6 +55,10 @@ export class Process {
   private alive_ = true;
   private cause_: string | undefined;
   readonly storage: Storage;
+  /** Set once `World.run` has seen the body it ran this process for settle. */
+  private ended = false;
+  /** Store calls not yet both settled and awaited (see `endRun`). */
+  private readonly open = new Set<OpenCall>();
 
   constructor(
     readonly world: World,
@@ -88,6 +92,43 @@ export class Process {
     this.alive_ = false;
     this.cause_ = cause;
     this.world.trace.push({ t: "death", pid: this.pid, cause });
+  }
+
+  /**
+   * A store call begins. One that begins after the process's run ended comes from a promise
+   * chain its step let go of: traced as such (and still carried out, as a real process whose
+   * `main` returned would still carry out what its event loop holds).
+   */
+  beginCall(call: OpenCall): void {
+    if (this.ended) this.traceFloat(call, "begun after its step ended");
+    this.open.add(call);
+  }
+
+  /** A call settled or was awaited: once both, it is no longer open. */
+  closeCall(call: OpenCall): void {
+    if (call.settled && call.awaited) this.open.delete(call);
+  }
+
+  /**
+   * The body `World.run` ran this process for has settled: the step is over for this process.
+   * A call still open now is a floating promise in the model: a durable write nobody awaited
+   * (its failure, or its landing after the step, would go unseen), or a call still in flight.
+   * Each is traced for the harness to judge (sim/universe/floating.ts). Flagging changes
+   * nothing in the store: a dead process stays as dead as it was, a live one's write lands.
+   */
+  endRun(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const c of this.open)
+      this.traceFloat(c, c.awaited ? "in flight when its step ended" : "never awaited");
+  }
+
+  private traceFloat(c: OpenCall, why: string): void {
+    this.world.trace.push(
+      c.step === undefined
+        ? { t: "float", pid: this.pid, op: c.op, key: c.key, why }
+        : { t: "float", pid: this.pid, op: c.op, key: c.key, step: c.step, why },
+    );
   }
 
   /** Throws ProcessDeath if this process is dead. */
@@ -127,12 +168,74 @@ export class Process {
   }
 }
 
+/** One store call of a process, from its first line until it has settled and been awaited. */
+export interface OpenCall {
+  readonly op: string;
+  readonly key: string;
+  readonly step: StepLabel | undefined;
+  settled: boolean;
+  awaited: boolean;
+}
+
+/**
+ * A durable write's promise, which notices being awaited: `await`, `return`, `.then`,
+ * `.catch` and `Promise.all` all call `then` on a promise that is not a plain `Promise`; a
+ * floating one is never asked. This is how a missing `await` shows whatever the timing: with
+ * the in-memory store a floating write settles within a few microtask turns, usually before
+ * its step has unwound, so "still in flight when the step ended" alone would catch it only
+ * by luck. Reads are not wrapped (they are the hot path and a floating read changes nothing
+ * durable); the lint rule noFloatingPromises covers them before anything runs.
+ */
+class WriteCall<T> extends Promise<T> {
+  // Derived promises (`then`'s result) are plain: only the write itself is watched.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  private call: OpenCall | undefined;
+  private proc: Process | undefined;
+
+  static of<T>(proc: Process, call: OpenCall, inner: Promise<T>): WriteCall<T> {
+    const w = new WriteCall<T>((resolve, reject) => {
+      inner.then(resolve, reject);
+    });
+    w.call = call;
+    w.proc = proc;
+    return w;
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: being asked for `then` is how a write knows it is awaited
+  override then<A = T, B = never>(
+    onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    const c = this.call;
+    if (c !== undefined && !c.awaited) {
+      c.awaited = true;
+      this.proc?.closeCall(c);
+    }
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
 /** The storage a process sees: the raw store plus death, failpoints, write triggers and tracing. */
 class ProcessStorage implements Storage {
   constructor(private readonly proc: Process) {}
 
   private get world(): World {
     return this.proc.world;
+  }
+
+  /** Opens the record of one call; reads count as awaited (see WriteCall). */
+  private begin(op: string, key: string, step?: StepLabel): OpenCall {
+    const call: OpenCall = { op, key, step, settled: false, awaited: step === undefined };
+    this.proc.beginCall(call);
+    return call;
+  }
+
+  private settle(call: OpenCall): void {
+    call.settled = true;
+    this.proc.closeCall(call);
   }
 
   /** The call prologue; a promise only when a scheduler gates the call (concurrent actors). */
@@ -199,16 +302,21 @@ class ProcessStorage implements Storage {
   // The three reads are written out rather than shared through a helper taking closures: they
   // are the hottest calls of a universe, and two closures per call showed in the profile.
   async tryReadVersioned(key: string): Promise<Versioned | null> {
-    const g = this.enter();
-    if (g !== undefined) await g;
-    let v: Versioned | null;
+    const call = this.begin("get", key);
     try {
-      v = await this.world.faults.get(this.proc, key);
-    } catch (e) {
-      this.readFailed("get", key, e);
+      const g = this.enter();
+      if (g !== undefined) await g;
+      let v: Versioned | null;
+      try {
+        v = await this.world.faults.get(this.proc, key);
+      } catch (e) {
+        this.readFailed("get", key, e);
+      }
+      this.record("get", key, v ? "ok" : "absent");
+      return v;
+    } finally {
+      this.settle(call);
     }
-    this.record("get", key, v ? "ok" : "absent");
-    return v;
   }
 
   async readVersioned(key: string): Promise<Versioned> {
@@ -226,55 +334,82 @@ class ProcessStorage implements Storage {
   }
 
   async exists(key: string): Promise<boolean> {
-    const g = this.enter();
-    if (g !== undefined) await g;
-    let v: boolean;
+    const call = this.begin("exists", key);
     try {
-      v = await this.world.faults.exists(this.proc, key);
-    } catch (e) {
-      this.readFailed("exists", key, e);
+      const g = this.enter();
+      if (g !== undefined) await g;
+      let v: boolean;
+      try {
+        v = await this.world.faults.exists(this.proc, key);
+      } catch (e) {
+        this.readFailed("exists", key, e);
+      }
+      this.record("exists", key, String(v));
+      return v;
+    } finally {
+      this.settle(call);
     }
-    this.record("exists", key, String(v));
-    return v;
   }
 
   async list(dir: string): Promise<string[]> {
-    const g = this.enter();
-    if (g !== undefined) await g;
-    let v: string[];
+    const call = this.begin("list", dir);
     try {
-      v = await this.world.faults.list(this.proc, dir);
-    } catch (e) {
-      this.readFailed("list", dir, e);
+      const g = this.enter();
+      if (g !== undefined) await g;
+      let v: string[];
+      try {
+        v = await this.world.faults.list(this.proc, dir);
+      } catch (e) {
+        this.readFailed("list", dir, e);
+      }
+      this.record("list", dir, `${v.length}`);
+      return v;
+    } finally {
+      this.settle(call);
     }
-    this.record("list", dir, `${v.length}`);
-    return v;
   }
 
-  private async writeCall<T>(
+  /** A durable write: its record opens now, its promise notices being awaited (WriteCall). */
+  private write<T>(
     step: StepLabel,
     op: string,
     key: string,
     f: () => Promise<T>,
     show: (v: T) => string,
   ): Promise<T> {
-    const before = this.beforeWrite(step, key);
-    if (before !== undefined) await before;
-    let v: T;
-    try {
-      v = await f();
-    } catch (e) {
-      if (e instanceof StoreError) this.record(op, key, `error:${e.code}`, step);
-      throw e;
-    }
-    this.record(op, key, show(v), step);
-    const after = this.stepPoint(`${step}.after`, step, key, "after");
-    if (after !== undefined) await after;
-    return v;
+    const call = this.begin(op, key, step);
+    return WriteCall.of(this.proc, call, this.writeCall(call, step, op, key, f, show));
   }
 
-  async put(step: StepLabel, key: string, text: string): Promise<void> {
-    await this.writeCall(
+  private async writeCall<T>(
+    call: OpenCall,
+    step: StepLabel,
+    op: string,
+    key: string,
+    f: () => Promise<T>,
+    show: (v: T) => string,
+  ): Promise<T> {
+    try {
+      const before = this.beforeWrite(step, key);
+      if (before !== undefined) await before;
+      let v: T;
+      try {
+        v = await f();
+      } catch (e) {
+        if (e instanceof StoreError) this.record(op, key, `error:${e.code}`, step);
+        throw e;
+      }
+      this.record(op, key, show(v), step);
+      const after = this.stepPoint(`${step}.after`, step, key, "after");
+      if (after !== undefined) await after;
+      return v;
+    } finally {
+      this.settle(call);
+    }
+  }
+
+  put(step: StepLabel, key: string, text: string): Promise<void> {
+    return this.write(
       step,
       "put",
       key,
@@ -285,8 +420,8 @@ class ProcessStorage implements Storage {
     );
   }
 
-  async putIfAbsent(step: StepLabel, key: string, text: string): Promise<boolean> {
-    return this.writeCall(
+  putIfAbsent(step: StepLabel, key: string, text: string): Promise<boolean> {
+    return this.write(
       step,
       "putIfAbsent",
       key,
@@ -295,13 +430,8 @@ class ProcessStorage implements Storage {
     );
   }
 
-  async putIfMatch(
-    step: StepLabel,
-    key: string,
-    text: string,
-    token: string,
-  ): Promise<string | null> {
-    return this.writeCall(
+  putIfMatch(step: StepLabel, key: string, text: string, token: string): Promise<string | null> {
+    return this.write(
       step,
       "putIfMatch",
       key,
@@ -310,8 +440,8 @@ class ProcessStorage implements Storage {
     );
   }
 
-  async delete(step: StepLabel, key: string): Promise<void> {
-    await this.writeCall(
+  delete(step: StepLabel, key: string): Promise<void> {
+    return this.write(
       step,
       "delete",
       key,
@@ -320,8 +450,8 @@ class ProcessStorage implements Storage {
     );
   }
 
-  async deletePrefix(step: StepLabel, prefix: string): Promise<void> {
-    await this.writeCall(
+  deletePrefix(step: StepLabel, prefix: string): Promise<void> {
+    return this.write(
       step,
       "deletePrefix",
       prefix,
@@ -330,8 +460,8 @@ class ProcessStorage implements Storage {
     );
   }
 
-  async rename(step: StepLabel, from: string, to: string): Promise<void> {
-    await this.writeCall(
+  rename(step: StepLabel, from: string, to: string): Promise<void> {
+    return this.write(
       step,
       "rename",
       `${from} -> ${to}`,

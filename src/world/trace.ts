@@ -16,6 +16,15 @@ export type TraceEvent =
       readonly result: string;
     }
   | { readonly t: "fp"; readonly pid: number; readonly name: string; readonly action: string }
+  /** A store call left open by a step that had ended (a floating promise, Process.endRun). */
+  | {
+      readonly t: "float";
+      readonly pid: number;
+      readonly op: string;
+      readonly key: string;
+      readonly step?: string;
+      readonly why: string;
+    }
   | { readonly t: "op"; readonly actor: string; readonly name: string; readonly detail?: string }
   | {
       readonly t: "result";
@@ -43,6 +52,8 @@ export function formatEvent(e: TraceEvent): string {
       return `call    p${e.pid} ${e.op} ${e.key}${e.step ? ` [${e.step}]` : ""} -> ${e.result}`;
     case "fp":
       return `fp      p${e.pid} ${e.name} ${e.action}`;
+    case "float":
+      return `float   p${e.pid} ${e.op} ${e.key}${e.step ? ` [${e.step}]` : ""} ${e.why}`;
     case "op":
       return `op      ${e.actor} ${e.name}${e.detail ? ` ${e.detail}` : ""}`;
     case "result":

@@ -195,6 +195,8 @@ export class World {
   /**
    * Runs `body` as process `proc`, turning its death into data. Whatever the body's catch and
    * finally blocks did after the death, the store is unchanged by them (calls are refused).
+   * When the body has settled the process's step is over: a store call it left open is
+   * traced (`Process.endRun`).
    */
   static async run<T>(
     proc: Process,
@@ -211,6 +213,8 @@ export class World {
       if (e instanceof ProcessDeath || !proc.alive)
         return { kind: "died", cause: proc.deathCause ?? String(e) };
       throw e;
+    } finally {
+      proc.endRun();
     }
   }
 }

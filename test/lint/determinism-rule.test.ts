@@ -1,35 +1,7 @@
-import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-
-const ROOT = join(import.meta.dirname, "../..");
-const BIOME = join(ROOT, "node_modules/.bin/biome");
-
-/** Lints `code` as if it lived at `path`, with the project's own config and plugin. */
-function lintAs(path: string, code: string): { status: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), "lint-probe-"));
-  try {
-    cpSync(join(ROOT, "biome.json"), join(dir, "biome.json"));
-    cpSync(join(ROOT, "lint"), join(dir, "lint"), { recursive: true });
-    mkdirSync(join(dir, dirname(path)), { recursive: true });
-    writeFileSync(join(dir, path), `${code}\n`);
-    const r = spawnSync(BIOME, ["lint", path], { cwd: dir, encoding: "utf8" });
-    return { status: r.status, out: `${r.stdout}${r.stderr}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { lintAs, ROOT } from "./lintProbe.ts";
 
 describe("the nondeterminism lint rule", () => {
   const banned = [

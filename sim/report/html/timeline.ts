@@ -138,6 +138,9 @@ function mark(e: TraceEvent, i: number): Html | null {
       return html`<span class="ev fp" data-i="${i}" title="${tip(e, i)}">⚑ ${e.name} · ${e.action}</span>`;
     case "fault":
       return html`<span class="ev fault" data-i="${i}" title="${tip(e, i)}">ϟ ${e.kind}</span>`;
+    case "float":
+      // Drawn like a death: a store call its step let go of is as serious.
+      return html`<span class="ev death" data-i="${i}" title="${tip(e, i)}">⚠ p${e.pid} ${e.op} ${clip(e.key, 40)} ${e.why}</span>`;
     case "turn":
       return html`<span class="ev turn" data-i="${i}" title="${tip(e, i)}">⇄ ${e.actor}</span>`;
     case "note":
