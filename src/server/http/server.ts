@@ -105,6 +105,8 @@ export async function startHttpServer(
   opts: HttpServerOptions,
 ): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
+    // Fire and forget: node:http cannot wait on a request handler, and serve answers each
+    // request itself, a handler's failure as a 500 (a dead server drops the connection).
     void serve(registry, req, res);
   });
   await new Promise<void>((resolve, reject) => {
