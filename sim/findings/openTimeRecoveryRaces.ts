@@ -3,7 +3,8 @@ import type { KnownFinding } from "./KnownFinding.ts";
 
 /** The second promotion found a torn contract instead of a missing file. */
 const TORN = /failed with \w+ on '([^']+)': .*schema evolution is locked down/;
-const STAGING_GONE = /(rename source|object) 'graphs\/([^/']+)\.omni\/[^']+\.staging'/;
+const STAGING_GONE =
+  /(rename source|object) 'graphs\/([^/']+)\.omni\/([^']+\.staging|__recovery\/[^']+\.json)'/;
 /** The second roll-forward of one engine sidecar lost the manifest compare-and-swap. */
 const CAS_LOST = /failed with \w+ on '([^']+)': stale view of '/;
 
@@ -12,7 +13,7 @@ export const openTimeRecoveryRaces: KnownFinding = {
   title:
     "open-time recovery is not safe against a concurrent process: an open racing another open's recovery, or a live schema apply, fails",
   summary:
-    "A read-write open runs the engine's schema-staging recovery whenever it finds staging files next to a SchemaApply sidecar, without asking whether a schema apply is still running: the schema-apply lock branch is consulted by schema apply only. Opened while another process's apply is between its staging writes and its promotion, the open starts recovering a live apply: both promote the same staging files, and whichever comes second finds nothing and fails (the open, or the live apply itself). Two read-write opens of a graph with one pending engine sidecar race the same way: both roll it forward, and the open whose manifest compare-and-swap loses fails instead of finding the work done, although the only residue was recoverable. With the ledger lock off, two applies meet this way; with it on, a server boot, an agent's insert or any engine writer opening the graph during an apply or another open does.",
+    "A read-write open runs the engine's schema-staging recovery whenever it finds staging files next to a SchemaApply sidecar, without asking whether a schema apply is still running: the schema-apply lock branch is consulted by schema apply only. Opened while another process's apply is between its staging writes and its promotion, the open starts recovering a live apply: both promote the same staging files, and whichever comes second finds nothing and fails (the open, or the live apply itself). Two read-write opens of a graph with one pending engine sidecar race the same way: both roll it forward, and the open whose manifest compare-and-swap loses fails instead of finding the work done, although the only residue was recoverable; an open that listed the engine sidecar another process then retired fails reading it. With the ledger lock off, two applies meet this way; with it on, a server boot, an agent's insert or any engine writer opening the graph during an apply or another open does.",
   codePath: [
     {
       file: "crates/omnigraph/src/db/omnigraph.rs",
@@ -28,6 +29,11 @@ export const openTimeRecoveryRaces: KnownFinding = {
       file: "crates/omnigraph/src/db/schema_state.rs",
       function: "rename_if_present",
       role: "checks that the staging file exists, then renames it: a concurrent promotion in between fails the rename",
+    },
+    {
+      file: "crates/omnigraph/src/db/manifest/recovery.rs",
+      function: "list_sidecars",
+      role: "reads each listed sidecar with `?`: one a concurrent finisher deleted after the listing fails the open",
     },
     {
       file: "crates/omnigraph/src/db/manifest/recovery.rs",

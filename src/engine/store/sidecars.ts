@@ -66,8 +66,9 @@ export async function listSidecars(storage: GraphStorage): Promise<RecoverySidec
   const out: RecoverySidecar[] = [];
   for (const name of names) {
     const rel = `${RECOVERY_DIR}/${name}`;
-    const text = await storage.tryRead(rel);
-    if (text !== null) out.push(parseSidecar(storage.key(rel), text));
+    // Read with no allowance for absence, as upstream does: a sidecar a concurrent finisher
+    // deleted between the listing and this read fails the whole sweep (and so the open).
+    out.push(parseSidecar(storage.key(rel), await storage.read(rel)));
   }
   return out;
 }
