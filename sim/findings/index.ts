@@ -7,6 +7,7 @@ import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts"
 import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
+import { rolledBackDatasetBlocksRetry } from "./rolledBackDatasetBlocksRetry.ts";
 import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
 
 /** Upstream defects the model reproduces on purpose, reported as known instead of failing. */
@@ -20,4 +21,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   stagingPromotedThenRolledBack,
   acceptedPolicyUnservable,
   refreshDropsLiveGraph,
+  rolledBackDatasetBlocksRetry,
 ];

@@ -265,6 +265,22 @@ async function applyWithLock(
 }
 
 /**
+ * The first version of a dataset Phase B creates. Upstream creates it with Lance's create mode
+ * (`TableStore::create_empty_dataset` / `write_dataset`, `WriteMode::Create`), which refuses a
+ * dataset that already exists, e.g. the one a rolled-back earlier attempt left at the same
+ * deterministic path.
+ */
+async function createdHead(storage: GraphStorage, path: string): Promise<number> {
+  if ((await tableHead(storage, path)) > 0)
+    throw new EngineError(
+      "storage",
+      `Dataset already exists: ${storage.key(path)}`,
+      storage.key(path),
+    );
+  return 1;
+}
+
+/**
  * Phase B: table heads move (new datasets, renamed copies, rewrites) while the manifest
  * stays put. Returns the manifest changes the publish will carry.
  */
@@ -280,7 +296,7 @@ async function phaseB(
 
   for (const key of [...work.added].sort()) {
     const path = tablePathFor(key);
-    const version = (await tableHead(storage, path)) + 1;
+    const version = await createdHead(storage, path);
     await writeTableVersion(storage, "engine.schema_apply.table_create", path, key, version, []);
     registrations.push({ kind: "register", tableKey: key, path });
     updates.push({ kind: "update", tableKey: key, version });
@@ -292,7 +308,7 @@ async function phaseB(
     const rows = await readTableRows(storage, src.path, sourceKey, src.version);
     const out = rewriteRows(rows, typeOfKey(desired, target), work.propRenames.get(target));
     const path = tablePathFor(target);
-    const version = (await tableHead(storage, path)) + 1;
+    const version = await createdHead(storage, path);
     await writeTableVersion(
       storage,
       "engine.schema_apply.table_create",

@@ -1,0 +1,64 @@
+import type { KnownFinding } from "./KnownFinding.ts";
+
+const EXISTS = /Dataset already exists: (graphs\/[^/\s;]+\.omni\/[^\s;]+)/;
+
+export const rolledBackDatasetBlocksRetry: KnownFinding = {
+  id: "F11-rolled-back-dataset-blocks-retry",
+  title: "an add-type schema apply that was rolled back can never be applied again",
+  summary:
+    "Phase B of a schema apply creates each added type's dataset, at a path derived from the table key, with Lance's create mode. When the apply stops before its manifest commit (an error, a crash, a lost lease), the next read-write open rolls its engine sidecar back: it restores the pinned tables, but the created dataset stays where it is. Every later attempt at the same change creates the dataset at the same path again, and create mode refuses a dataset that exists: the schema apply fails on every retry, the type can never be added, and the cluster never converges short of deleting the dataset by hand.",
+  codePath: [
+    {
+      file: "crates/omnigraph/src/db/omnigraph/schema_apply.rs",
+      function: "apply_schema_with_lock",
+      role: "creates every added type's dataset in Phase B through TableStore::create_empty_dataset",
+    },
+    {
+      file: "crates/omnigraph/src/table_store.rs",
+      function: "write_dataset",
+      role: "writes with WriteMode::Create, which fails when the dataset already exists",
+    },
+    {
+      file: "crates/omnigraph/src/db/manifest/recovery.rs",
+      function: "roll_back_sidecar",
+      role: "restores and republishes the pinned tables only; the added dataset the sidecar registers is left in place",
+    },
+  ],
+  spec: ["§4.7", "§4.8"],
+  scenario: "rolled-back-add-type",
+  laterUpstream: null,
+  matches(v, input) {
+    const failed = v.oracle === "outcomes-are-explained" && v.code === "unexplained_failure";
+    const stuck = v.oracle === "serve-liveness" && v.code === "remedy_not_converged";
+    if (!failed && !stuck) return false;
+    const path = EXISTS.exec(v.observed)?.[1];
+    if (path === undefined) return false;
+    // An earlier schema apply created that very dataset, and that apply was interrupted (so
+    // its engine sidecar could only be rolled back).
+    const before = v.step < 0 ? Number.POSITIVE_INFINITY : v.step;
+    return input.records.some((r) => {
+      if (r.index >= before) return false;
+      const ev = input.events.slice(r.traceFrom, r.traceTo);
+      // The create landed: acknowledged, or with its acknowledgement lost (a fault on the key).
+      const at = ev.findIndex(
+        (e) =>
+          (e.t === "call" &&
+            e.step === "engine.schema_apply.table_create" &&
+            e.key.startsWith(`${path}/`) &&
+            e.result === "true") ||
+          (e.t === "fault" && e.kind === "ack-loss" && e.key.startsWith(`${path}/`)),
+      );
+      return (
+        at >= 0 &&
+        ev
+          .slice(at)
+          .some(
+            (e) =>
+              e.t === "death" ||
+              (e.t === "fault" && e.kind !== "latency") ||
+              (e.t === "fp" && e.action !== "probe"),
+          )
+      );
+    });
+  },
+};
