@@ -28,7 +28,7 @@ export const lateEngineCompletion: KnownFinding = {
     commit: "d7bbbba3",
     date: "2026-07-12",
     change:
-      '"Implement exact SchemaApply v7 recovery" (#348) made read-only opens refuse torn schema-apply state (ensure_read_only_schema_coherent in crates/omnigraph/src/db/manifest/recovery.rs; spec §10.1); not replayed against this model',
+      '"Implement exact SchemaApply v7 recovery" (#348) made read-only opens refuse torn schema-apply state (ensure_read_only_schema_coherent in crates/omnigraph/src/db/manifest/recovery.rs; spec §10.1), but only a live schema that disagrees with the manifest outcome: in F3\'s window (staging written, manifest unmoved) the live schema is still the old one and the read-only open proceeds, so the guard does not close F3; not replayed against this model',
   },
   matches(v, input) {
     // The ledger records a schema the graph no longer has: seen at the end as a ledger that
