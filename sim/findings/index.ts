@@ -1,5 +1,6 @@
 import { acceptedPolicyUnservable } from "./acceptedPolicyUnservable.ts";
 import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
+import { initCleanupDestroysCommittedGraph } from "./initCleanupDestroysCommittedGraph.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
@@ -17,6 +18,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   lateEngineCompletion,
   metadataOnlyStagingAmbiguity,
   commentOnlyDigestDefeatsProof,
+  initCleanupDestroysCommittedGraph,
   openTimeRecoveryRaces,
   stagingPromotedThenRolledBack,
   acceptedPolicyUnservable,

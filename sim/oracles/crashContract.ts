@@ -1,9 +1,57 @@
 import { sha256Hex } from "../../src/util/digest.ts";
+import type { StepRecord } from "../universe/records.ts";
 import type { Violation } from "../universe/result.ts";
 import { SCHEMA_TEXT } from "../universe/texts.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type JudgeInput, type Oracle, violation } from "./Oracle.ts";
 
 const NAME = "crash-contract";
+
+/** A graph root's init commit point: its first manifest version landed. */
+const INIT_COMMIT = /^graphs\/([^/]+)\.omni\/__manifest\/versions\/0000000001\.json$/;
+
+/**
+ * A create that passed its commit point inside this step (the init's first manifest version
+ * landed) must leave a graph that opens at the desired schema, whatever failed after it: neither
+ * the init's own cleanup nor the command may destroy a committed graph. Before that point the
+ * root may be left partial (the documented init gap, remove-and-retry).
+ */
+function committedCreates(input: JudgeInput, r: StepRecord): Violation[] {
+  const out: Violation[] = [];
+  for (let i = r.traceFrom; i < r.traceTo; i++) {
+    const e = input.events[i];
+    if (e?.t !== "call" || e.step !== "engine.init.create_manifest" || e.result !== "true")
+      continue;
+    const g = INIT_COMMIT.exec(e.key)?.[1];
+    if (g === undefined) continue;
+    const after = r.post.graphs[g];
+    const settled = r.settled?.post[g];
+    const desired = r.desired.graphs.find((d) => d.id === g);
+    const whole = after?.exists && after.mainVersion !== null && after.schemaText !== null;
+    const wrong =
+      settled?.kind === "open" &&
+      desired !== undefined &&
+      settled.schemaDigest !== sha256Hex(SCHEMA_TEXT[desired.schema]);
+    if (whole && settled?.kind !== "unopenable" && !wrong) continue;
+    out.push(
+      violation(
+        NAME,
+        "committed_create_destroyed",
+        r.index,
+        `'${g}', whose init committed its first manifest version in this step, opens at the desired schema`,
+        !after?.exists
+          ? "the graph root is gone"
+          : after.schemaText === null
+            ? "its _schema.pg is gone (the manifest stays)"
+            : after.mainVersion === null
+              ? "its manifest is gone"
+              : settled?.kind === "unopenable"
+                ? `it does not open: ${settled.error}`
+                : "it opens at another schema",
+      ),
+    );
+  }
+  return out;
+}
 
 /**
  * After an operation fails or dies, every graph settles (once the engine's own recovery has
@@ -15,10 +63,11 @@ const NAME = "crash-contract";
 export const crashContract: Oracle = {
   name: NAME,
   description:
-    "a failed or interrupted operation leaves each graph applied or not applied, with its rows intact",
+    "a failed or interrupted operation leaves each graph applied or not applied, with its rows intact, and never destroys a graph whose create committed",
   judge(input) {
     const out: Violation[] = [];
     for (const r of input.records) {
+      out.push(...committedCreates(input, r));
       if (!r.settled) continue;
       for (const [g, before] of Object.entries(r.settled.pre)) {
         if (before.kind !== "open") continue;

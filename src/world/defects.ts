@@ -31,6 +31,8 @@ export const DEFECTS = {
     "apply takes the engine's empty plan (applied: false) for a failure, so a schema edit that changes no compiled schema never converges",
   "refresh-drops-unopenable":
     "refresh records a graph whose root exists but does not open as missing, instead of reporting the failed observation",
+  "failed-apply-removes-created-graph":
+    "an apply that fails right after a graph create removes the graph it just committed, instead of leaving it for the sweep to roll forward",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

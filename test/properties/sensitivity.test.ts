@@ -123,6 +123,12 @@ const CODE_PROOFS: ReadonlyArray<OracleProof & { readonly oracle: string }> = [
     defect: "noop-schema-apply-fails",
     code: "remedy_not_converged",
   },
+  {
+    oracle: "crash-contract",
+    scenario: "create-then-fail",
+    defect: "failed-apply-removes-created-graph",
+    code: "committed_create_destroyed",
+  },
 ];
 
 async function oracleCodes(oracle: string, scenario: string, defects: readonly DefectName[]) {

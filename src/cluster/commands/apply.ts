@@ -446,6 +446,9 @@ async function graphCreatePhase(run: Run): Promise<PhaseResult> {
     if (afterCreate !== null) {
       // The graph exists, the ledger does not know: acknowledge nothing (sweep row 4 next run).
       diagnostics.push(afterCreate);
+      // A plausible regression: "roll back" the create by removing the committed graph.
+      if (ctx.proc.world.hasDefect("failed-apply-removes-created-graph"))
+        await store.deleteGraphRoot(graphUri);
       return "early_return";
     }
     run.completedOpSidecars.push(sidecarUri);
