@@ -83,6 +83,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   for (const f of fixes) await u.run(f, "liveness");
 
   let converged = false;
+  let lastDiags: readonly Diag[] = [];
   let bootOk = false;
   let ready: readonly string[] = [];
   let expected: string[] = [];
@@ -91,7 +92,10 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   for (rounds = 1; rounds <= LIVENESS_ROUNDS; rounds++) {
     const round = await remedyApply(u, notes);
     let acted = round.acted;
-    if (round.view !== null) converged = round.view.converged;
+    if (round.view !== null) {
+      converged = round.view.converged;
+      lastDiags = round.view.diagnostics;
+    }
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})
       .filter((a) => a.startsWith("graph."))
@@ -121,7 +125,9 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   }
   const settled = converged
     ? { converged, note: "" }
-    : await convergencePhase(u, bootOk && expected.every((g) => ready.includes(g)), notes);
+    : await convergencePhase(u, bootOk && expected.every((g) => ready.includes(g)), notes, {
+        diags: lastDiags,
+      });
   if (settled.note !== "") notes.push(settled.note);
   return {
     ran: true,
@@ -227,19 +233,25 @@ async function convergencePhase(
   u: Universe,
   served: boolean,
   notes: string[],
+  from: { readonly diags: readonly Diag[] },
 ): Promise<{ readonly converged: boolean; readonly note: string }> {
   if (!served) return { converged: false, note: "" };
-  let last: readonly Diag[] = [];
+  // Starts from the serving rounds' last apply: its diagnostics say what to fix, so the first
+  // apply here already runs on a fixed config.
+  let last = from.diags;
+  let redo = false;
   // Apply stops moving graphs at the first one that fails, so each round may reveal one more
   // graph to fix: allow a round per fix of every graph, and then some.
   for (let round = 1; round <= CONVERGENCE_ROUNDS; round++) {
+    const fixed = await fixBlockingConfig(u, last);
+    // The first round always applies again: a sweep may settle what the last one left.
+    if (round > 1 && !fixed && !redo) break;
     // A refresh of a pending graph lets the next apply's sweep retire its sidecar.
     const { view, acted, refreshed } = await remedyApply(u, notes);
     if (view === null) break;
     if (view.converged) return { converged: true, note: "" };
     last = view.diagnostics;
-    const fixed = await fixBlockingConfig(u, last);
-    if (!acted && !fixed && !refreshed) break;
+    redo = acted || refreshed;
   }
   const blocking = last
     .filter((d) => d.severity === "error" || d.code === "apply_dependency_blocked")
