@@ -1,3 +1,4 @@
+import { interruptedAfter } from "./interruptedAfter.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 const EXISTS = /Dataset already exists: (graphs\/[^/\s;]+\.omni\/[^\s;]+)/;
@@ -33,32 +34,17 @@ export const rolledBackDatasetBlocksRetry: KnownFinding = {
     if (!failed && !stuck) return false;
     const path = EXISTS.exec(v.observed)?.[1];
     if (path === undefined) return false;
-    // An earlier schema apply created that very dataset, and that apply was interrupted (so
-    // its engine sidecar could only be rolled back).
-    const before = v.step < 0 ? Number.POSITIVE_INFINITY : v.step;
-    return input.records.some((r) => {
-      if (r.index >= before) return false;
-      const ev = input.events.slice(r.traceFrom, r.traceTo);
-      // The create landed: acknowledged, or with its acknowledgement lost (a fault on the key).
-      const at = ev.findIndex(
-        (e) =>
-          (e.t === "call" &&
-            e.step === "engine.schema_apply.table_create" &&
-            e.key.startsWith(`${path}/`) &&
-            e.result === "true") ||
-          (e.t === "fault" && e.kind === "ack-loss" && e.key.startsWith(`${path}/`)),
-      );
-      return (
-        at >= 0 &&
-        ev
-          .slice(at)
-          .some(
-            (e) =>
-              e.t === "death" ||
-              (e.t === "fault" && e.kind !== "latency") ||
-              (e.t === "fp" && e.action !== "probe"),
-          )
-      );
-    });
+    // An earlier schema apply created that very dataset (acknowledged, or with its
+    // acknowledgement lost) and was interrupted, so its engine sidecar could only roll back.
+    return interruptedAfter(
+      input,
+      v.step,
+      (e) =>
+        (e.t === "call" &&
+          e.step === "engine.schema_apply.table_create" &&
+          e.key.startsWith(`${path}/`) &&
+          e.result === "true") ||
+        (e.t === "fault" && e.kind === "ack-loss" && e.key.startsWith(`${path}/`)),
+    );
   },
 };

@@ -1,4 +1,4 @@
-import type { TraceEvent } from "../../src/world/trace.ts";
+import { interruptedAfter } from "./interruptedAfter.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 const MISSING_TABLE = /on '\/cluster\/graphs\/([^/']+)\.omni': missing source table '/;
@@ -54,28 +54,15 @@ export const stagingPromotedThenRolledBack: KnownFinding = {
       return false;
     // An earlier open promoted that graph's staging in recovery and was then interrupted.
     const pg = `graphs/${g}.omni/_schema.pg.staging`;
-    return input.records.some((r) => {
-      if (v.step >= 0 && r.index >= v.step) return false;
-      const ev = input.events.slice(r.traceFrom, r.traceTo);
-      const at = ev.findIndex(
-        (e: TraceEvent) =>
-          e.t === "call" &&
-          e.op === "rename" &&
-          e.key.split(" -> ")[0] === pg &&
-          e.step === "engine.recovery.promote_staging" &&
-          !e.result.startsWith("error"),
-      );
-      return (
-        at >= 0 &&
-        ev
-          .slice(at)
-          .some(
-            (e) =>
-              e.t === "death" ||
-              (e.t === "fault" && e.kind !== "latency") ||
-              (e.t === "fp" && e.action !== "probe"),
-          )
-      );
-    });
+    return interruptedAfter(
+      input,
+      v.step,
+      (e) =>
+        e.t === "call" &&
+        e.op === "rename" &&
+        e.key.split(" -> ")[0] === pg &&
+        e.step === "engine.recovery.promote_staging" &&
+        !e.result.startsWith("error"),
+    );
   },
 };
