@@ -59,7 +59,7 @@ async function runCommand(args: Args, io: Io): Promise<number> {
           args.seeds ?? DEFAULT_SEEDS,
           args.shard !== undefined ? parseShard(args.shard) : undefined,
         );
-  const jobs = planJobs(scenarios, seeds, args.defects);
+  const jobs = planJobs(scenarios, seeds, args.defects, args.file);
   const reporters: Reporter[] = [
     new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty }),
   ];
@@ -81,7 +81,7 @@ async function runCommand(args: Args, io: Io): Promise<number> {
       io.out(
         `shrunk ${f.scenario} seed ${f.seed} [${f.oracle}] ${f.code}: ${f.before} steps -> ${f.after} in ${f.runs} runs (${(f.ms / 1000).toFixed(1)} s)`,
       );
-      io.out(`  pnpm sim replay --file ${f.file} --seed ${f.seed}`);
+      io.out(`  pnpm sim replay --file ${f.file} --seed ${f.seed} --pin ${f.pin}`);
     }
   }
   if (args.json !== undefined) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);

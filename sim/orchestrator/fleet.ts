@@ -46,7 +46,7 @@ export function toRecord(job: UniverseJob, r: UniverseResult): UniverseRecord {
     steps: r.steps.length,
     deaths: r.deaths,
     storeCalls: r.storeCalls,
-    replay: replayLine(job.scenario, job.seed, job.defects),
+    replay: replayLine(job.scenario, job.seed, job.defects, job.file),
     ...(r.faultPlan !== undefined ? { faultPlan: r.faultPlan, excused: r.excused ?? 0 } : {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
   };

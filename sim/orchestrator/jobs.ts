@@ -9,6 +9,8 @@ export interface UniverseJob {
   readonly defects: readonly DefectName[];
   /** A crash plan over the whole life phase (crash-state enumeration and its replays). */
   readonly life?: LifeCrash;
+  /** The file the scenario was loaded from (`--file`): its replay line names the file. */
+  readonly file?: string;
 }
 
 export interface Shard {
@@ -45,9 +47,14 @@ export function planJobs(
   scenarios: readonly Scenario[],
   seeds: readonly number[],
   defects: readonly DefectName[],
+  file?: string,
 ): UniverseJob[] {
   const sorted = [...scenarios].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const jobs: UniverseJob[] = [];
-  for (const scenario of sorted) for (const seed of seeds) jobs.push({ scenario, seed, defects });
+  for (const scenario of sorted)
+    for (const seed of seeds)
+      jobs.push(
+        file === undefined ? { scenario, seed, defects } : { scenario, seed, defects, file },
+      );
   return jobs;
 }

@@ -6,7 +6,9 @@ import { wallMs } from "../../src/world/real/wall.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
+import { replayPin } from "../orchestrator/replayLine.ts";
 import type { Report } from "../report/schema.ts";
+import { parseScenarioText } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BirthCache } from "../universe/birth.ts";
 import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
@@ -15,6 +17,8 @@ import { asScripted, shrink } from "./shrink.ts";
 
 export interface ShrunkFailure {
   readonly file: string;
+  /** The pin of the written file, as `replay --file` computes it. */
+  readonly pin: string;
   readonly scenario: string;
   readonly seed: number;
   readonly oracle: string;
@@ -65,17 +69,17 @@ export async function shrinkFailures(
     const r = await shrink(initial, v, run);
     const file = join(dir, `${v.oracle}--${v.code}--${scenario.name}-${u.seed}.yaml`);
     mkdirSync(dir, { recursive: true });
-    const header = `# ${note}\n# ${r.before} steps shrunk to ${r.after} in ${r.runs} runs.\n# replay: pnpm sim replay --file ${file} --seed ${u.seed}\n`;
-    writeFileSync(
-      file,
-      header +
-        stringify({
-          ...r.scenario,
-          description: `${note} (${r.before} steps shrunk to ${r.after})`,
-        }),
-    );
+    const body = stringify({
+      ...r.scenario,
+      description: `${note} (${r.before} steps shrunk to ${r.after})`,
+    });
+    // The pin of the file as replay will load it, so its replay line always works.
+    const pin = replayPin(parseScenarioText(body, file));
+    const header = `# ${note}\n# ${r.before} steps shrunk to ${r.after} in ${r.runs} runs.\n# pin: ${pin}\n# replay: pnpm sim replay --file ${file} --seed ${u.seed} --pin ${pin}\n`;
+    writeFileSync(file, header + body);
     out.push({
       file,
+      pin,
       scenario: scenario.name,
       seed: u.seed,
       oracle: v.oracle,
