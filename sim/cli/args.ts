@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { isFailpointName } from "../../src/catalog/failpoints.ts";
@@ -44,6 +45,16 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Seeds are 1..MAX_SEED: exact in a double, and in every seed stream of the seed tree. */
+export const MAX_SEED = 2 ** 31 - 1;
+/** Seeds per scenario in one run: the job list is planned in memory before the fleet starts. */
+export const MAX_SEEDS = 1_000_000;
+
+/** Options that take a value: a value that looks like a negative number is refused by name. */
+const VALUED = Object.entries(OPTIONS)
+  .filter(([, o]) => o.type === "string")
+  .map(([k]) => `--${k}`);
+
 const intText = (name: string, min: number) =>
   z
     .string()
@@ -55,9 +66,18 @@ export const ArgsSchema = z.object({
   command: z.enum(COMMANDS),
   scenarios: z.array(z.string()).default([]),
   file: z.string().optional(),
-  seed: intText("seed", 0).optional(),
-  seeds: intText("seeds", 1).optional(),
-  from: intText("from", 0).optional(),
+  seed: intText("seed", 1)
+    .refine((n) => n <= MAX_SEED, `--seed must be at most ${MAX_SEED}`)
+    .optional(),
+  seeds: intText("seeds", 1)
+    .refine(
+      (n) => n <= MAX_SEEDS,
+      `--seeds must be at most ${MAX_SEEDS} (split larger ranges with --from or --shard)`,
+    )
+    .optional(),
+  from: intText("from", 1)
+    .refine((n) => n <= MAX_SEED, `--from must be at most ${MAX_SEED}`)
+    .optional(),
   defects: z.array(
     z
       .string()
@@ -102,15 +122,30 @@ export const ArgsSchema = z.object({
 export type Args = Omit<z.infer<typeof ArgsSchema>, "defects"> & { defects: DefectName[] };
 
 /** Parses argv (a leading `--`, which pnpm passes through, is dropped); throws InputError. */
-export function parseCliArgs(argv: readonly string[]): Args {
+export function parseCliArgs(
+  argv: readonly string[],
+  cores: number = availableParallelism(),
+): Args {
   const list = argv[0] === "--" ? argv.slice(1) : [...argv];
   let parsed: ReturnType<
     typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
   >;
+  for (let i = 0; i + 1 < list.length; i++) {
+    const v = list[i + 1] as string;
+    if (VALUED.includes(list[i] as string) && /^-\d/.test(v))
+      throw new InputError("bad_arguments", `${list[i]} takes no negative number (got '${v}')`);
+  }
   try {
     parsed = parseArgs({ args: list, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new InputError("bad_arguments", (e as Error).message.split("\n")[0] ?? "bad arguments");
+    const m = /^Unknown option '([^']+)'/.exec((e as Error).message);
+    // Node's advice to put the option after `--` is wrong here: pnpm passes `--` on.
+    throw new InputError(
+      "bad_arguments",
+      m
+        ? `unknown option '${m[1]}' (see pnpm sim --help)`
+        : ((e as Error).message.split("\n")[0] ?? "bad arguments"),
+    );
   }
   const { values, positionals } = parsed;
   const maxPositionals =
@@ -152,6 +187,13 @@ export function parseCliArgs(argv: readonly string[]): Args {
         : (i?.message ?? "bad arguments");
     throw new InputError("bad_arguments", what);
   }
+  if (r.data.seeds !== undefined && (r.data.from ?? 1) + r.data.seeds - 1 > MAX_SEED)
+    throw new InputError("bad_arguments", `--from + --seeds goes past the last seed, ${MAX_SEED}`);
+  if (r.data.workers !== undefined && r.data.workers > cores)
+    throw new InputError(
+      "bad_arguments",
+      `--workers ${r.data.workers} is more than this machine's ${cores} cores: universes are CPU-bound, so more threads only cost memory`,
+    );
   if (r.data.seed !== undefined && r.data.seeds !== undefined)
     throw new InputError("bad_arguments", "--seed and --seeds exclude each other");
   if (r.data.file !== undefined && r.data.scenarios.length > 0)

@@ -12,6 +12,10 @@ import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
  * shrinking works on and what a shrunk failure file contains.
  */
 
+/** Limits that keep one universe small enough to judge: bad input beyond them, never a hang. */
+export const MAX_GRAPHS = 16;
+export const MAX_LENGTH = 1_000;
+
 const graphId = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "a graph id: a letter or _, then letters, digits, _ or -");
@@ -221,7 +225,12 @@ export const OP_NAMES = StepSchema.options.map((o) => o.shape.op.value) as OpNam
 export const FixtureSchema = z
   .object({
     /** Graphs declared at birth, each on the people schema with the find_person query. */
-    graphs: z.array(graphId).min(1).default(["knowledge"]),
+    graphs: z
+      .array(graphId)
+      .min(1)
+      .max(MAX_GRAPHS)
+      .refine((g) => new Set(g).size === g.length, "each graph id at most once")
+      .default(["knowledge"]),
     /** Declare a mock embedding provider bound to every graph. */
     provider: z.boolean().default(false),
     /** A policy bound to every graph. */
@@ -250,7 +259,7 @@ export const ScriptedScenarioSchema = z
       .default({ strict: false }),
     /** Planted defects this case runs with (a shrunk failure of a defect fleet carries its defect). */
     defects: z.array(z.string().refine(isDefectName, { message: "unknown defect" })).default([]),
-    steps: z.array(StepSchema).min(1),
+    steps: z.array(StepSchema).min(1).max(MAX_LENGTH, `at most ${MAX_LENGTH} steps`),
     /** Run the liveness phase (heal, remedy, boot) after the steps. */
     liveness: z.boolean().default(true),
   })
@@ -302,7 +311,10 @@ export const GenerativeScenarioSchema = z
       .strict()
       .default({ strict: false }),
     length: z
-      .object({ min: z.number().int().min(1), max: z.number().int().min(1) })
+      .object({
+        min: z.number().int().min(1),
+        max: z.number().int().min(1).max(MAX_LENGTH, `at most ${MAX_LENGTH} steps a universe`),
+      })
       .strict()
       .refine((l) => l.max >= l.min, "max must be at least min"),
     weights: z.partialRecord(z.enum(OP_NAMES as [OpName, ...OpName[]]), z.number().min(0)),

@@ -41,7 +41,7 @@ describe("CLI arguments", () => {
     [["--seed", "-3"], "--seed"],
     [["--seeds", "0"], "--seeds must be at least 1"],
     [["--defect", "made-up"], "unknown defect"],
-    [["--bogus"], "Unknown option '--bogus'"],
+    [["--bogus"], "unknown option '--bogus'"],
     [["explode"], "unknown command 'explode'"],
     [["--seed", "1", "--seeds", "4"], "exclude each other"],
     [["--time-limit", "soon"], "--time-limit expects seconds"],

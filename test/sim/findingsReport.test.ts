@@ -124,7 +124,7 @@ describe("pnpm sim findings: arguments", () => {
   });
 
   it.each([
-    [["findings", "--bogus"], "Unknown option '--bogus'"],
+    [["findings", "--bogus"], "unknown option '--bogus'"],
     [["findings", "--seeds", "0"], "--seeds must be at least 1"],
     [["findings", "--write", "--seeds", "5"], "findings --write always runs the documented"],
   ])("rejects %j with one line and exit code 2", async (argv, fragment) => {
