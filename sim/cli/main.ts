@@ -31,7 +31,7 @@ import { goldenCommand } from "./golden.ts";
 import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
 import { oraclesCommand } from "./oracleTable.ts";
-import { writeOut } from "./output.ts";
+import { checkWritable, writeOut } from "./output.ts";
 
 export const DEFAULT_SEEDS = 50;
 /** Failing universes shrunk automatically after a run (one per distinct oracle and code). */
@@ -59,6 +59,12 @@ async function runCommand(args: Args, io: Io): Promise<number> {
           args.seeds ?? DEFAULT_SEEDS,
           args.shard !== undefined ? parseShard(args.shard) : undefined,
         );
+  for (const [option, path] of [
+    ["--json", args.json],
+    ["--junit", args.junit],
+    ["--html", args.html],
+  ] as const)
+    if (path !== undefined) checkWritable(option, path);
   const jobs = planJobs(scenarios, seeds, args.defects, args.file);
   const reporters: Reporter[] = [
     new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty }),
@@ -84,10 +90,24 @@ async function runCommand(args: Args, io: Io): Promise<number> {
       io.out(`  pnpm sim replay --file ${f.file} --seed ${f.seed} --pin ${f.pin}`);
     }
   }
-  if (args.json !== undefined) writeOut(args.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (args.junit !== undefined) writeOut(args.junit, toJunit(report));
-  if (args.html !== undefined) await writeHtmlReport(report, args.html, scenarios, io);
-  return report.summary.failed + report.summary.crashed > 0 ? 1 : 0;
+  const verdict = report.summary.failed + report.summary.crashed > 0 ? 1 : 0;
+  // A report that cannot be written after all is said, and the violations still exit 1.
+  let unwritten = false;
+  const write = async (f: () => void | Promise<void>) => {
+    try {
+      await f();
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      io.err(`omnigraph-sim: ${e.message}\n`);
+      unwritten = true;
+    }
+  };
+  if (args.json !== undefined)
+    await write(() => writeOut(args.json as string, `${JSON.stringify(report, null, 2)}\n`));
+  if (args.junit !== undefined) await write(() => writeOut(args.junit as string, toJunit(report)));
+  if (args.html !== undefined)
+    await write(() => writeHtmlReport(report, args.html as string, scenarios, io));
+  return verdict === 1 ? 1 : unwritten ? 2 : 0;
 }
 
 async function replayCommand(args: Args, io: Io): Promise<number> {
