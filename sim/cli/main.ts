@@ -66,12 +66,17 @@ async function runCommand(args: Args, io: Io): Promise<number> {
   ] as const)
     if (path !== undefined) checkWritable(option, path);
   const jobs = planJobs(scenarios, seeds, args.defects, args.file);
+  const workers = args.workers ?? 1;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  io.err(
+    `running ${plural(scenarios.length, "scenario")} x ${plural(seeds.length, "seed")} = ${plural(jobs.length, "universe")} on ${plural(workers, "worker")}${args.checkDeterminism ? ", each twice (--check-determinism)" : ""}\n`,
+  );
   const reporters: Reporter[] = [
     new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty }),
   ];
   const report = await runFleet({
     jobs,
-    workers: args.workers ?? 1,
+    workers,
     checkDeterminism: args.checkDeterminism,
     reporters,
     defects: args.defects,
@@ -91,6 +96,16 @@ async function runCommand(args: Args, io: Io): Promise<number> {
     }
   }
   const verdict = report.summary.failed + report.summary.crashed > 0 ? 1 : 0;
+  if (args.checkDeterminism) {
+    const diverged = report.universes.filter((u) =>
+      u.violations.some((v) => v.oracle === "determinism"),
+    ).length;
+    io.out(
+      diverged === 0
+        ? `determinism checked: ${report.universes.length} universes ran twice, every trace hash equal`
+        : `determinism checked: ${diverged} of ${report.universes.length} universes gave a different trace the second time`,
+    );
+  }
   // A report that cannot be written after all is said, and the violations still exit 1.
   let unwritten = false;
   const write = async (f: () => void | Promise<void>) => {

@@ -16,8 +16,8 @@ export class ConsoleReporter implements Reporter {
 
   constructor(private readonly sink: ConsoleSink) {}
 
-  onStart(total: number): void {
-    if (!this.sink.tty) this.sink.progress(`running ${total} universes\n`);
+  onStart(_total: number): void {
+    // The header (what will run) is the command's: it knows scenarios, seeds and workers.
   }
 
   onUniverse(record: UniverseRecord, done: number, total: number): void {
