@@ -118,6 +118,8 @@ export const ArgsSchema = z.object({
   write: z.boolean().default(false),
   /** `findings`: print Markdown instead of plain text. */
   markdown: z.boolean().default(false),
+  /** `<command> --help`: the command whose help to print. */
+  helpFor: z.enum(COMMANDS).optional(),
 });
 export type Args = Omit<z.infer<typeof ArgsSchema>, "defects"> & { defects: DefectName[] };
 
@@ -153,6 +155,12 @@ export function parseCliArgs(
   if (positionals.length > maxPositionals)
     throw new InputError("bad_arguments", `unexpected argument '${positionals[maxPositionals]}'`);
   const command = values.help ? "help" : (positionals[0] ?? "run");
+  const helpFor = values.help ? positionals[0] : undefined;
+  if (helpFor !== undefined && !(COMMANDS as readonly string[]).includes(helpFor))
+    throw new InputError(
+      "bad_arguments",
+      `unknown command '${helpFor}' (expected ${COMMANDS.join(", ")})`,
+    );
   const r = ArgsSchema.safeParse({
     command,
     scenarios: values.scenario ?? [],
@@ -178,6 +186,7 @@ export function parseCliArgs(
     trace: values.trace ?? false,
     write: values.write ?? false,
     markdown: values.markdown ?? false,
+    helpFor,
   });
   if (!r.success) {
     const i = r.error.issues[0];
@@ -206,7 +215,7 @@ export const HELP = `omnigraph-sim: deterministic simulation of Omnigraph's clus
 usage:
   pnpm sim [run] [options]          run a fleet of universes (default: every shipped scenario)
   pnpm sim replay --scenario NAME --seed N [--defect D] [--pin P] [--trace]
-  pnpm sim replay --file case.yaml --seed N [--trace]
+  pnpm sim replay --file case.yaml --seed N [--pin P] [--trace]
   pnpm sim enumerate --scenario NAME --seed N [--double J]
                                     kill the universe at every durable write, fail it at every
                                     failpoint it reaches (both modes), and (J > 0) kill it again
@@ -248,3 +257,28 @@ run options:
 
 exit codes: 0 no violation, 1 violations found, 2 bad input
 (do not put -- before the options: pnpm passes it on)`;
+
+/**
+ * The help of one command: its usage lines from HELP (with their indented explanation), and
+ * for `run` the run options too.
+ */
+export function commandHelp(command: Command): string {
+  if (command === "help") return HELP;
+  const lines = HELP.split("\n");
+  const name = command === "run" ? "pnpm sim [run]" : `pnpm sim ${command}`;
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!(lines[i] as string).trimStart().startsWith(name)) continue;
+    out.push(lines[i] as string);
+    while (i + 1 < lines.length && /^ {10,}\S/.test(lines[i + 1] as string))
+      out.push(lines[++i] as string);
+  }
+  if (command === "run") {
+    const from = lines.indexOf("run options:");
+    const to = lines.findIndex((l, i) => i > from && l === "");
+    out.push("", ...lines.slice(from, to));
+  }
+  return ["usage:", ...out, "", "exit codes: 0 no violation, 1 violations found, 2 bad input"].join(
+    "\n",
+  );
+}

@@ -25,7 +25,7 @@ import { shrinkFailures } from "../shrink/shrinkFailures.ts";
 import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
-import { type Args, HELP, parseCliArgs } from "./args.ts";
+import { type Args, commandHelp, HELP, parseCliArgs } from "./args.ts";
 import { findingsCommand } from "./findings.ts";
 import { goldenCommand } from "./golden.ts";
 import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
@@ -233,7 +233,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const args = parseCliArgs(argv);
     switch (args.command) {
       case "help":
-        io.out(HELP);
+        io.out(args.helpFor !== undefined ? commandHelp(args.helpFor) : HELP);
         return 0;
       case "oracles":
         return await oraclesCommand(args.write, io);

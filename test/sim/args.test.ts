@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCliArgs } from "../../sim/cli/args.ts";
+import { COMMANDS, commandHelp, HELP, parseCliArgs } from "../../sim/cli/args.ts";
 import { InputError } from "../../sim/cli/InputError.ts";
 import { allocateSeeds, parseShard, planJobs } from "../../sim/orchestrator/jobs.ts";
 import { parseScenarioText, scenarioDigest } from "../../sim/scenario/load.ts";
@@ -113,5 +113,23 @@ describe("scenario files", () => {
 
   it("rejects text that is not YAML", () => {
     expect(() => parseScenarioText("kind: [unclosed", "f.yaml")).toThrow(InputError);
+  });
+});
+
+describe("help per command", () => {
+  it("`pnpm sim <command> --help` prints that command's usage only", () => {
+    for (const c of COMMANDS) {
+      const args = parseCliArgs([c, "--help"]);
+      expect(args.command).toBe("help");
+      const text = args.helpFor === undefined ? HELP : commandHelp(args.helpFor);
+      const usage = c === "run" ? "pnpm sim [run]" : `pnpm sim ${c}`;
+      if (c !== "help") {
+        expect(text, c).toContain(usage);
+        for (const other of COMMANDS)
+          if (other !== c && other !== "help" && other !== "run")
+            expect(text, `${c} help mentions ${other}`).not.toContain(`pnpm sim ${other} `);
+      }
+    }
+    expect(bad(["nosuch", "--help"])).toMatch(/^unknown command 'nosuch'/);
   });
 });
