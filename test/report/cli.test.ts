@@ -4,24 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCliArgs } from "../../sim/cli/args.ts";
 import { InputError } from "../../sim/cli/InputError.ts";
-import { main } from "../../sim/cli/main.ts";
+import { simInProcess } from "../lib/cli.ts";
 import { type Built, buildPage, parse } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sim-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function sim(argv: string[]) {
-  const out: string[] = [];
-  let err = "";
-  const code = await main(argv, {
-    out: (l) => out.push(l),
-    err: (t) => {
-      err += t;
-    },
-    tty: false,
-  });
-  return { code, out, err };
-}
+const sim = simInProcess;
 
 describe("CLI arguments for the HTML report", () => {
   it("parses `report FILE --html OUT` and `run --html OUT`", () => {

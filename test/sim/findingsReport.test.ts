@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FINDINGS_DOC } from "../../sim/cli/findings.ts";
-import { main } from "../../sim/cli/main.ts";
 import { formatFindingsText, renderFindingsMarkdown } from "../../sim/findings/format.ts";
 import { KNOWN_FINDINGS } from "../../sim/findings/index.ts";
 import {
@@ -12,19 +11,9 @@ import {
   reproductionProblems,
 } from "../../sim/findings/report.ts";
 import { shippedScenarios } from "../../sim/scenario/registry.ts";
+import { simInProcess } from "../lib/cli.ts";
 
-async function sim(argv: string[]) {
-  const out: string[] = [];
-  let err = "";
-  const code = await main(argv, {
-    out: (l) => out.push(l),
-    err: (t) => {
-      err += t;
-    },
-    tty: false,
-  });
-  return { code, out, err };
-}
+const sim = simInProcess;
 
 describe("the findings report (pnpm sim findings)", async () => {
   // The documented fleet, in full: the committed document is compared with exactly this.

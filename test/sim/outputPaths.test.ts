@@ -1,21 +1,13 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { simProcess } from "../lib/cli.ts";
 
-const ROOT = join(import.meta.dirname, "../..");
 const DIR = mkdtempSync(join(tmpdir(), "sim-output-paths-"));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
-function sim(args: readonly string[]) {
-  const r = spawnSync("node", [join(ROOT, "sim/cli/launch.mjs"), ...args], {
-    cwd: DIR,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1" },
-  });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const sim = (args: readonly string[]) => simProcess(DIR, args);
 
 describe("output paths", () => {
   it("are checked before the fleet runs: a missing folder or a folder as the file is bad input", () => {

@@ -1,22 +1,13 @@
-import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, simProcess } from "../lib/cli.ts";
 
-const ROOT = join(import.meta.dirname, "../..");
 const DIR = mkdtempSync(join(tmpdir(), "sim-replay-lines-"));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
-/** `pnpm sim ARGS` as a reviewer runs it, from a folder of their own (not the repository). */
-function sim(args: readonly string[]) {
-  const r = spawnSync("node", [join(ROOT, "sim/cli/launch.mjs"), ...args], {
-    cwd: DIR,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1" },
-  });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const sim = (args: readonly string[]) => simProcess(DIR, args);
 
 /** Runs a printed `pnpm sim replay ...` line and returns its trace hash. */
 function replay(line: string): string {
