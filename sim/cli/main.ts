@@ -92,7 +92,7 @@ async function runCommand(args: Args, io: Io): Promise<number> {
       io.out(
         `shrunk ${f.scenario} seed ${f.seed} [${f.oracle}] ${f.code}: ${f.before} steps -> ${f.after} in ${f.runs} runs (${(f.ms / 1000).toFixed(1)} s)`,
       );
-      io.out(`  pnpm sim replay --file ${f.file} --seed ${f.seed} --pin ${f.pin}`);
+      io.out(`  ${f.replay}`);
     }
   }
   const verdict = report.summary.failed + report.summary.crashed > 0 ? 1 : 0;

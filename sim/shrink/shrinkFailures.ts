@@ -6,7 +6,7 @@ import { wallMs } from "../../src/world/real/wall.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
-import { replayPin } from "../orchestrator/replayLine.ts";
+import { replayPin, shellWord } from "../orchestrator/replayLine.ts";
 import type { Report } from "../report/schema.ts";
 import { parseScenarioText } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -19,6 +19,8 @@ export interface ShrunkFailure {
   readonly file: string;
   /** The pin of the written file, as `replay --file` computes it. */
   readonly pin: string;
+  /** The line that replays the written file (its header carries the same). */
+  readonly replay: string;
   readonly scenario: string;
   readonly seed: number;
   readonly oracle: string;
@@ -75,11 +77,13 @@ export async function shrinkFailures(
     });
     // The pin of the file as replay will load it, so its replay line always works.
     const pin = replayPin(parseScenarioText(body, file));
-    const header = `# ${note}\n# ${r.before} steps shrunk to ${r.after} in ${r.runs} runs.\n# pin: ${pin}\n# replay: pnpm sim replay --file ${file} --seed ${u.seed} --pin ${pin}\n`;
+    const replay = `pnpm sim replay --file ${shellWord(file)} --seed ${u.seed} --pin ${pin}`;
+    const header = `# ${note}\n# ${r.before} steps shrunk to ${r.after} in ${r.runs} runs.\n# pin: ${pin}\n# replay: ${replay}\n`;
     writeFileSync(file, header + body);
     out.push({
       file,
       pin,
+      replay,
       scenario: scenario.name,
       seed: u.seed,
       oracle: v.oracle,

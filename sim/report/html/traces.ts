@@ -2,7 +2,7 @@ import { type DefectName, isDefectName } from "../../../src/world/defects.ts";
 import { InputError } from "../../cli/InputError.ts";
 import { KNOWN_FINDINGS } from "../../findings/index.ts";
 import { allOracles } from "../../oracles/index.ts";
-import { replayPin } from "../../orchestrator/replayLine.ts";
+import { replayPin, shellWords } from "../../orchestrator/replayLine.ts";
 import type { Scenario } from "../../scenario/schema.ts";
 import { modelOracleDeps, modelSystem } from "../../universe/modelSystem.ts";
 import { runUniverse } from "../../universe/run.ts";
@@ -20,7 +20,7 @@ export interface ReplayRef {
 }
 
 export function parseReplayLine(line: string): ReplayRef {
-  const words = line.trim().split(/\s+/);
+  const words = shellWords(line);
   const after = (flag: string): string | undefined => {
     const i = words.indexOf(flag);
     return i >= 0 ? words[i + 1] : undefined;
