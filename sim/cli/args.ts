@@ -49,6 +49,8 @@ const OPTIONS = {
 export const MAX_SEED = 2 ** 31 - 1;
 /** Seeds per scenario in one run: the job list is planned in memory before the fleet starts. */
 export const MAX_SEEDS = 1_000_000;
+/** enumerate --double J plans J second kills per first death; recovery is far shorter. */
+export const MAX_DOUBLE = 100;
 
 /** Options that take a value: a value that looks like a negative number is refused by name. */
 const VALUED = Object.entries(OPTIONS)
@@ -98,7 +100,9 @@ export const ArgsSchema = z.object({
   workers: intText("workers", 1).optional(),
   pin: z.string().optional(),
   shrink: intText("shrink", 0).optional(),
-  double: intText("double", 0).optional(),
+  double: intText("double", 0)
+    .refine((n) => n <= MAX_DOUBLE, `--double must be at most ${MAX_DOUBLE}`)
+    .optional(),
   killAt: z
     .string()
     .regex(/^\d+(,\d+)*$/, "--kill-at expects write numbers separated by commas")
@@ -132,22 +136,17 @@ export function parseCliArgs(
   let parsed: ReturnType<
     typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
   >;
-  for (let i = 0; i + 1 < list.length; i++) {
-    const v = list[i + 1] as string;
-    if (VALUED.includes(list[i] as string) && /^-\d/.test(v))
-      throw new InputError("bad_arguments", `${list[i]} takes no negative number (got '${v}')`);
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i] as string;
+    const eq = t.indexOf("=");
+    const [option, v] = eq > 0 ? [t.slice(0, eq), t.slice(eq + 1)] : [t, list[i + 1]];
+    if (VALUED.includes(option) && v !== undefined && /^-\d/.test(v))
+      throw new InputError("bad_arguments", `${option} takes no negative number (got '${v}')`);
   }
   try {
     parsed = parseArgs({ args: list, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    const m = /^Unknown option '([^']+)'/.exec((e as Error).message);
-    // Node's advice to put the option after `--` is wrong here: pnpm passes `--` on.
-    throw new InputError(
-      "bad_arguments",
-      m
-        ? `unknown option '${m[1]}' (see pnpm sim --help)`
-        : ((e as Error).message.split("\n")[0] ?? "bad arguments"),
-    );
+    throw new InputError("bad_arguments", parseArgsMessage((e as Error).message));
   }
   const { values, positionals } = parsed;
   const maxPositionals =
@@ -205,9 +204,28 @@ export function parseCliArgs(
     );
   if (r.data.seed !== undefined && r.data.seeds !== undefined)
     throw new InputError("bad_arguments", "--seed and --seeds exclude each other");
+  if (r.data.seed !== undefined && r.data.from !== undefined)
+    throw new InputError("bad_arguments", "--seed and --from exclude each other");
   if (r.data.file !== undefined && r.data.scenarios.length > 0)
     throw new InputError("bad_arguments", "--file and --scenario exclude each other");
   return r.data as Args;
+}
+
+/**
+ * node's parseArgs messages, said for this CLI: its advice to put an option after `--` is
+ * wrong here (pnpm passes `--` on), and "argument is ambiguous" does not say what to do.
+ */
+function parseArgsMessage(message: string): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option '${unknown[1]}' (see pnpm sim --help)`;
+  const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(message);
+  if (ambiguous)
+    return `${ambiguous[1]} needs a value, not the option after it (a value starting with - goes as ${ambiguous[1]}=-VALUE)`;
+  const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value`;
+  const flag = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
+  if (flag) return `${flag[1]} takes no value`;
+  return message.split("\n")[0] ?? "bad arguments";
 }
 
 export const HELP = `omnigraph-sim: deterministic simulation of Omnigraph's cluster control plane
