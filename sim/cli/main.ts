@@ -41,6 +41,10 @@ interface Io {
   readonly out: (line: string) => void;
   readonly err: (text: string) => void;
   readonly tty: boolean;
+  /** The wall clock of the progress line's rate and ETA (a test's own, or src/world/real's). */
+  readonly now?: () => number;
+  /** stderr's terminal width, when it is one. */
+  readonly columns?: () => number | undefined;
 }
 
 function selectScenarios(args: Args): Scenario[] {
@@ -72,7 +76,13 @@ async function runCommand(args: Args, io: Io): Promise<number> {
     `running ${plural(scenarios.length, "scenario")} x ${plural(seeds.length, "seed")} = ${plural(jobs.length, "universe")} on ${plural(workers, "worker")}${args.checkDeterminism ? ", each twice (--check-determinism)" : ""}\n`,
   );
   const reporters: Reporter[] = [
-    new ConsoleReporter({ out: io.out, progress: io.err, tty: io.tty }),
+    new ConsoleReporter({
+      out: io.out,
+      progress: io.err,
+      tty: io.tty,
+      ...(io.now !== undefined ? { now: io.now } : {}),
+      ...(io.columns !== undefined ? { columns: io.columns } : {}),
+    }),
   ];
   const report = await runFleet({
     jobs,
@@ -291,6 +301,8 @@ export async function runCli(): Promise<void> {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (text) => process.stderr.write(text),
     tty: process.stderr.isTTY === true && process.env.CI === undefined,
+    now: wallMs,
+    columns: () => process.stderr.columns,
   });
 }
 
