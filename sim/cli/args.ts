@@ -233,11 +233,13 @@ export const HELP = `omnigraph-sim: deterministic simulation of Omnigraph's clus
 usage:
   pnpm sim [run] [options]          run a fleet of universes (default: every shipped scenario)
   pnpm sim replay --scenario NAME --seed N [--defect D] [--pin P] [--trace]
-  pnpm sim replay --file case.yaml --seed N [--pin P] [--trace]
+  pnpm sim replay --file case.yaml --seed N [--defect D] [--pin P] [--trace]
+                                    rerun one universe exactly, as a printed replay line says
   pnpm sim enumerate --scenario NAME --seed N [--double J]
                                     kill the universe at every durable write, fail it at every
                                     failpoint it reaches (both modes), and (J > 0) kill it again
-                                    in the J writes after each first death; judge every case
+                                    in the J writes after each first death (J at most ${MAX_DOUBLE});
+                                    judge every case
   pnpm sim coverage                 run the coverage fleet and rewrite docs/COVERAGE.md
   pnpm sim report REPORT.json --html FILE
                                     render a saved JSON report as one self-contained HTML page
@@ -258,18 +260,26 @@ usage:
 run options:
   --scenario NAME     a shipped scenario (repeatable); default: all of them
   --file PATH         a scenario file (YAML or JSON) instead of a shipped scenario
-  --seed N            exactly one seed
-  --seeds N           how many seeds per scenario (default 50), starting at --from (default 1)
+  --seed N            exactly one seed (seeds run from 1 to ${MAX_SEED})
+  --seeds N           how many seeds per scenario (default 50, at most ${MAX_SEEDS}), starting at
+                      --from (default 1)
   --shard K/N         only this shard's share of the seed range (for CI matrices)
   --defect NAME       switch the model to a known-bad variant (repeatable): ${DEFECT_NAMES.join(", ")}
   --time-limit S      stop starting universes after S seconds
   --shrink N          shrink up to N failures (one per oracle and code) into failures/*.yaml (default 3; 0 = off)
-  --workers N         run universes on N worker threads (same report for any N)
+  --workers N         run universes on N worker threads (same report for any N; at most the
+                      machine's cores, since universes are CPU-bound)
   --check-determinism run every universe twice and compare trace hashes
   --json FILE         write the JSON report;  --junit FILE  write a JUnit report
   --html FILE         write a self-contained HTML report (summary, failures with timelines,
                       failpoint coverage)
-  --trace             print the full trace of a replayed universe
+  (output paths are checked before the fleet starts; progress goes to stderr)
+
+replay options:
+  --scenario NAME | --file PATH, --seed N, --defect NAME   the universe, as for run
+  --pin P             refuse unless the harness version and the scenario definition are still
+                      those the line was printed for
+  --trace             print the full trace of the universe
   --kill-at K[,K2]    replay with world-wide kills at these life-phase writes (from enumerate)
   --life-failpoint F:M  replay with failpoint F armed for the life phase in mode M (from enumerate)
 
@@ -278,7 +288,7 @@ exit codes: 0 no violation, 1 violations found, 2 bad input
 
 /**
  * The help of one command: its usage lines from HELP (with their indented explanation), and
- * for `run` the run options too.
+ * its options section when HELP has one (`run options:`, `replay options:`).
  */
 export function commandHelp(command: Command): string {
   if (command === "help") return HELP;
@@ -291,8 +301,8 @@ export function commandHelp(command: Command): string {
     while (i + 1 < lines.length && /^ {10,}\S/.test(lines[i + 1] as string))
       out.push(lines[++i] as string);
   }
-  if (command === "run") {
-    const from = lines.indexOf("run options:");
+  const from = lines.indexOf(`${command} options:`);
+  if (from >= 0) {
     const to = lines.findIndex((l, i) => i > from && l === "");
     out.push("", ...lines.slice(from, to));
   }

@@ -132,4 +132,15 @@ describe("help per command", () => {
     }
     expect(bad(["nosuch", "--help"])).toMatch(/^unknown command 'nosuch'/);
   });
+
+  it("each command's help carries its own options: replay's are not run's", () => {
+    const replay = commandHelp("replay");
+    const run = commandHelp("run");
+    for (const o of ["--pin P", "--trace", "--kill-at", "--life-failpoint"]) {
+      expect(replay).toContain(`  ${o}`);
+      expect(run).not.toContain(`  ${o}`);
+    }
+    expect(run).toContain("  --workers N");
+    expect(replay).not.toContain("  --workers N");
+  });
 });
