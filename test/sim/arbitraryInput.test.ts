@@ -57,13 +57,16 @@ async function inProcess(argv: string[]) {
 const SHIPPED = shippedScenarios().length;
 
 /**
- * Whether an accepted argv is cheap to run in this process and writes only where the
- * generator points (an absolute path under TMP): enumerate, coverage, oracles, golden and
- * findings run hundreds of universes and some rewrite the repository's generated files, and a
- * run that can shrink writes failures/ into the working folder (the child-process runs below
- * cover a working folder of their own).
+ * Whether an accepted argv is cheap to run in this process and writes only under TMP (this
+ * process's folder is the repository): enumerate, coverage, oracles, golden, findings and serve
+ * run hundreds of universes, rewrite the repository's generated files or serve until stopped,
+ * and a run that can shrink writes failures/ into the working folder (the child-process runs
+ * below have a working folder of their own).
  */
 function runsHere(a: Args): boolean {
+  // A relative output path (`--json replay`) would land in this process's folder, the repository.
+  if ([a.json, a.junit, a.html].some((p) => p !== undefined && !p.startsWith(`${TMP}/`)))
+    return false;
   switch (a.command) {
     case "help":
     case "catalog":
