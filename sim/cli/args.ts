@@ -16,6 +16,7 @@ export const COMMANDS = [
   "oracles",
   "golden",
   "findings",
+  "serve",
   "help",
 ] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -38,6 +39,8 @@ const OPTIONS = {
   double: { type: "string" },
   "kill-at": { type: "string" },
   "life-failpoint": { type: "string" },
+  step: { type: "string" },
+  port: { type: "string" },
   "check-determinism": { type: "boolean" },
   trace: { type: "boolean" },
   write: { type: "boolean" },
@@ -116,6 +119,12 @@ export const ArgsSchema = z.object({
       "--life-failpoint names an unknown failpoint",
     )
     .optional(),
+  /** `serve`: the life step after which the world is served (an index into executed steps). */
+  step: intText("step", 0).optional(),
+  /** `serve`: the loopback port (0: any free one). */
+  port: intText("port", 0)
+    .refine((n) => n <= 65535, "--port must be at most 65535")
+    .optional(),
   checkDeterminism: z.boolean().default(false),
   trace: z.boolean().default(false),
   /** `oracles` and `golden`: rewrite the committed copy instead of printing or checking it. */
@@ -181,6 +190,8 @@ export function parseCliArgs(
     double: values.double,
     killAt: values["kill-at"],
     lifeFailpoint: values["life-failpoint"],
+    step: values.step,
+    port: values.port,
     checkDeterminism: values["check-determinism"] ?? false,
     trace: values.trace ?? false,
     write: values.write ?? false,
@@ -256,6 +267,14 @@ usage:
                                     minimal scenario and replay line, its hit at seed 1, and how
                                     often the default fleet hits it (seeds 1..N, default 1000;
                                     --markdown: as Markdown; --write: into docs/FINDINGS.md)
+  pnpm sim serve --scenario NAME --seed N [--defect D] [--step K] [--port P]
+  pnpm sim serve --file case.yaml --seed N [--step K] [--port P]
+                                    boot the model's HTTP server on 127.0.0.1 (port P, default
+                                    any free one) over the world as it stands after life step K
+                                    (default: the last, before the liveness phase); prints the
+                                    address, the ready and quarantined graphs and curl lines to
+                                    try, and serves until Ctrl-C or SIGTERM (then exit 0; exit 1
+                                    when the server refuses to boot)
 
 run options:
   --scenario NAME     a shipped scenario (repeatable); default: all of them

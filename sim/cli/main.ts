@@ -32,6 +32,7 @@ import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
 import { oraclesCommand } from "./oracleTable.ts";
 import { checkWritable, writeOut } from "./output.ts";
+import { serveCommand } from "./serve.ts";
 
 export const DEFAULT_SEEDS = 50;
 /** Failing universes shrunk automatically after a run (one per distinct oracle and code). */
@@ -251,6 +252,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await goldenCommand(args.write, io);
       case "findings":
         return await findingsCommand(args, io);
+      case "serve":
+        return await serveCommand(args, io);
       case "catalog":
         return catalogCommand(io);
       case "replay":
