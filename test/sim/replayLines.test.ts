@@ -3,6 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { replayLine, shellWord, shellWords } from "../../sim/orchestrator/replayLine.ts";
+import { parseReplayLine } from "../../sim/report/html/traces.ts";
+import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
 import { ROOT, simProcess } from "../lib/cli.ts";
 
 const DIR = mkdtempSync(join(tmpdir(), "sim-replay-lines-"));
@@ -111,5 +114,17 @@ describe("every replay line the CLI prints works as printed", () => {
     const shippedPin = / --pin (\S+)$/m.exec(shipped.out)?.[1];
     expect(shippedPin).toMatch(/^h\d+-/);
     expect(line).not.toContain(shippedPin);
+  });
+});
+
+describe("a replay line's words", () => {
+  it("read back as a shell reads them, whatever the path holds", () => {
+    const trap = findScenario("trap", shippedScenarios());
+    for (const path of ["case.yaml", "my cases/trap.yaml", "it's here.yaml", "a\\b $c.yaml"]) {
+      expect(shellWords(`x ${shellWord(path)} y`)).toEqual(["x", path, "y"]);
+      const line = replayLine(trap, 7, ["arm-before-preview"], path);
+      expect(parseReplayLine(line)).toMatchObject({ file: path, pin: expect.stringMatching(/^h/) });
+    }
+    expect(shellWord("failures/a--b.yaml")).toBe("failures/a--b.yaml");
   });
 });
