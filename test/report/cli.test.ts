@@ -92,7 +92,7 @@ describe("pnpm sim report REPORT.json --html FILE", () => {
     expect(r.err).toContain("diverged");
     const d = parse(readFileSync(html, "utf8"));
     expect(d.querySelectorAll("section.tl").length).toBe(0);
-    expect(d.querySelector("tr.failure .no-timeline")?.textContent).toContain("diverged");
+    expect(d.querySelector("li.failure .no-timeline")?.textContent).toContain("diverged");
   });
 
   it("asks for what it needs", async () => {
@@ -118,7 +118,7 @@ describe("pnpm sim run --html FILE", () => {
     ]);
     expect(r.code).toBe(1);
     const d = parse(readFileSync(html, "utf8"));
-    expect(d.querySelectorAll("tr.failure").length).toBe(1);
+    expect(d.querySelectorAll("li.failure").length).toBe(1);
     expect(d.querySelectorAll("section.tl#u0 .m.call").length).toBeGreaterThan(0);
   });
 });

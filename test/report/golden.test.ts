@@ -32,8 +32,8 @@ describe("escaping", () => {
     expect(
       [...d.querySelectorAll("#u0 ol.log li")].some((li) => li.textContent?.includes(key)),
     ).toBe(true);
-    expect(d.querySelector("tr.failure .replay code")?.textContent).toContain(EVIL);
-    expect([...d.querySelectorAll("tr.failure .code")].map((c) => c.textContent)).toContain(
+    expect(d.querySelector("li.failure .replay code")?.textContent).toContain(EVIL);
+    expect([...d.querySelectorAll("li.failure .code")].map((c) => c.textContent)).toContain(
       `ready_mismatch ${EVIL}`,
     );
     expect([...d.querySelectorAll(".never")].some((n) => n.textContent?.includes(EVIL))).toBe(true);
@@ -67,6 +67,6 @@ describe("golden page", () => {
     expect([...d.querySelectorAll("#u0-s0 .pid")].map((p) => p.textContent)).toEqual(["p3", "p2"]);
     // Only universes with a trace get a timeline; the passing one has none.
     expect(d.querySelectorAll("section.tl").length).toBe(1);
-    expect(d.querySelectorAll("tr.failure").length).toBe(1);
+    expect(d.querySelectorAll("li.failure").length).toBe(1);
   });
 });

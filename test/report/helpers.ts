@@ -64,3 +64,7 @@ export async function buildPage(
 export function parse(html: string): Doc {
   return parseHTML(html).document as unknown as Doc;
 }
+
+/** A replay line as long as a --file run in a nested folder prints one: wider than 1,400 px. */
+export const LONG_REPLAY =
+  "pnpm sim replay --file 'a rather long folder name for scenario files/and another level of them/my-trap-case-with-a-long-name.yaml' --seed 1 --defect arm-before-preview --pin h4-f4b28e6c893a";

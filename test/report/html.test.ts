@@ -40,10 +40,10 @@ describe("HTML report of a known failing universe (trap-non-main-branch seed 1, 
     expect(oracles).toEqual(Object.keys(page.report.summary.violationsByOracle));
   });
 
-  it("has one failure row with its oracle, violation code, replay line, copy button and timeline link", () => {
+  it("has one failure entry with its oracle, violation code, replay line, copy button and timeline link", () => {
     const rec = page.report.universes[0];
     expect(rec?.verdict).toBe("fail");
-    const rows = page.document.querySelectorAll("tr.failure");
+    const rows = page.document.querySelectorAll("li.failure");
     expect(rows.length).toBe(1);
     const row = [...rows][0] as El;
     expect(row.textContent).toContain("trap-non-main-branch");
@@ -100,7 +100,7 @@ describe("HTML report of a known failing universe (trap-non-main-branch seed 1, 
     expect(verdicts.length).toBe(indices(events, "verdict").length);
     expect(verdicts.length).toBeGreaterThan(0);
     // Violations link to the band of their step.
-    const link = page.document.querySelector('#u0 table.violations a[href="#u0-s2"]');
+    const link = page.document.querySelector('#u0 ul.violations a[href="#u0-s2"]');
     expect(link?.textContent).toBe("step 2");
     expect(page.document.querySelector("#u0-s2")?.className).toContain("flagged");
   });

@@ -26,7 +26,7 @@ table{border-collapse:collapse;margin:6px 0}
 th,td{text-align:left;padding:4px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--mut);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-dl.facts{display:grid;grid-template-columns:max-content minmax(100px,340px);gap:2px 12px;margin:6px 0;align-content:start}
+dl.facts{display:grid;grid-template-columns:max-content minmax(100px,1fr);flex:1 1 260px;max-width:500px;gap:2px 12px;margin:6px 0;align-content:start}
 dl.facts dt{color:var(--mut)}dl.facts dd{margin:0}
 .bar{display:inline-block;height:8px;background:var(--bad);border-radius:2px;vertical-align:middle;margin-left:6px}
 .muted{color:var(--mut)}
@@ -34,17 +34,18 @@ dl.facts dt{color:var(--mut)}dl.facts dd{margin:0}
 .never code{display:inline-block;margin:1px 6px 1px 0}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .pill.fail{background:var(--bad)}.pill.crash{background:#7a1c99}.pill.pass{background:var(--ok)}
-.replay code{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:var(--pan);border:1px solid var(--line);border-radius:4px;padding:3px 6px}
-.replay{display:flex;gap:6px;align-items:flex-start}
+.replay{display:flex;gap:6px;align-items:flex-start;min-width:0}
+.replay pre.cmd{flex:1 1 auto;min-width:0;margin:0;white-space:pre;overflow-x:auto;background:var(--pan);border:1px solid var(--line);border-radius:4px;padding:4px 8px}
 button.copy,button.tog{font:12px system-ui,sans-serif;border:1px solid var(--line);background:#fff;border-radius:4px;padding:2px 8px;cursor:pointer}
 button.copy:hover,button.tog:hover{border-color:var(--acc);color:var(--acc)}
 ul.vlist{margin:0;padding-left:16px}
-ul.vlist li{white-space:nowrap}
-table.failures{width:100%}
-table.failures td.mono{white-space:nowrap}
-table.failures td.replay-cell{width:45%;max-width:0}
-table.failures .defects{color:var(--mut)}
-table.failures .replay code{min-width:0;flex:1}
+ol.failures{list-style:none;margin:6px 0;padding:0;border-top:1px solid var(--line)}
+li.failure{display:grid;grid-template-columns:minmax(150px,max-content) minmax(0,1fr) max-content;grid-template-areas:"who what link" "replay replay replay";gap:6px 16px;padding:8px 4px;border-bottom:1px solid var(--line)}
+li.failure .who{grid-area:who;white-space:nowrap}
+li.failure .what{grid-area:what;min-width:0}
+li.failure .link{grid-area:link}
+li.failure .replay{grid-area:replay}
+li.failure .defects{color:var(--mut)}
 .defect{white-space:nowrap}
 section.tl{border:1px solid var(--line);border-radius:8px;margin:16px 0;padding:10px 12px;background:#fff}
 section.tl{scroll-margin-top:44px}
@@ -108,8 +109,15 @@ ol.log li::marker{color:var(--mut)}
 ol.log li.rd{color:var(--mut)}ol.log li.wr{color:var(--wr)}ol.log li.cw{color:var(--cw)}ol.log li.ij{color:var(--ij)}
 ol.log li.death,ol.log li.verdict{color:var(--bad);font-weight:700}ol.log li.fp{color:#8a6500;font-weight:700}
 ol.log li.fault{color:var(--fault);font-weight:700}ol.log li.op,ol.log li.result{font-weight:700}
-table.violations td{font-size:13px}
-table.violations td.obs{max-width:640px;overflow-wrap:anywhere}
+ul.violations{list-style:none;margin:6px 0;padding:0;font-size:13px}
+li.violation{border-top:1px solid var(--line);padding:6px 4px}
+li.violation .vh{margin-bottom:2px}
+li.violation .code{font-weight:700}
+li.violation .at{color:var(--mut);margin-left:6px}
+li.violation .eo{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:2px 20px}
+li.violation .eo > div{min-width:0;overflow-wrap:anywhere}
+li.violation .lbl{color:var(--mut);font-size:11px;text-transform:uppercase;letter-spacing:.03em;margin-right:4px}
+li.violation.known{color:var(--mut)}
 .heat td.c{text-align:right;font-variant-numeric:tabular-nums;min-width:74px}
 .heat td.z{background:#fde2e0;color:var(--bad);font-weight:700}
 .heat td.h1{background:#e6f0fb}.heat td.h2{background:#c7dcf5}.heat td.h3{background:#9fc2ee}.heat td.h4{background:#6ea3e3}.heat td.h5{background:#3f83d6;color:#fff}

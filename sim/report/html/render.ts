@@ -47,8 +47,12 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/**
+ * A replay command as one unbroken line that scrolls sideways: a wrapped command is hard to
+ * read and, copied by hand, easy to break.
+ */
 function replayBox(line: string): Html {
-  return html`<div class="replay"><code title="${line}">${line}</code><button type="button" class="copy" title="copy the replay command">copy</button></div>`;
+  return html`<div class="replay"><pre class="cmd"><code>${line}</code></pre><button type="button" class="copy" title="copy the replay command">copy</button></div>`;
 }
 
 function defectsText(d: readonly string[]): string {
@@ -130,14 +134,16 @@ function failuresSection(report: Report, traces: ReadonlyMap<string, TraceEntry>
       t?.events !== undefined
         ? html`<a href="#${id}">timeline</a>`
         : html`<span class="muted no-timeline">no timeline: ${t?.omitted ?? "no trace was supplied"}</span>`;
+    // One block per failure, the replay command on a line of its own across the whole width:
+    // as a table column it wrapped into dozens of lines below ~1,280 px.
     rows.push(
-      html`<tr class="failure" id="f-${id}" data-universe="${id}"><td><span class="pill ${r.verdict}">${r.verdict.toUpperCase()}</span></td><td class="mono"><span class="scenario">${r.scenario}</span> · seed <span class="seed">${r.seed}</span>${r.defects.length > 0 ? html`<div class="defects">${defectsCell(r.defects)}</div>` : ""}</td><td>${what}</td><td class="replay-cell">${replayBox(r.replay)}</td><td>${link}</td></tr>`,
+      html`<li class="failure" id="f-${id}" data-universe="${id}"><div class="who"><span class="pill ${r.verdict}">${r.verdict.toUpperCase()}</span> <span class="mono"><span class="scenario">${r.scenario}</span> · seed <span class="seed">${r.seed}</span></span>${r.defects.length > 0 ? html`<div class="defects mono">${defectsCell(r.defects)}</div>` : ""}</div><div class="what">${what}</div><div class="link">${link}</div>${replayBox(r.replay)}</li>`,
     );
   });
   const body =
     rows.length === 0
       ? html`<p>No failing universes.</p>`
-      : html`<table class="failures" id="failures-table"><thead><tr><th>verdict</th><th>universe (defects)</th><th>oracle · violation</th><th>replay</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+      : html`<ol class="failures" id="failures-list">${rows}</ol>`;
   return html`<section id="failures"><h2>Failures (${rows.length})</h2>${body}</section>`;
 }
 
@@ -157,8 +163,12 @@ const LEGEND = raw(`<div class="legend">
 <span class="hint">hover a mark for its key, step and result; click a band for its log</span>
 </div>`);
 
-/** Violations grouped by (oracle, code): one row each, linking every step it was raised at. */
-function violationsTable(id: string, r: UniverseRecord, bands: readonly Band[]): Html {
+/**
+ * Violations grouped by (oracle, code): one block each, linking every step it was raised at,
+ * with what was expected beside what was observed. Blocks, not table rows: long codes and
+ * observations squeezed five columns into slivers below ~1,000 px.
+ */
+function violationsList(id: string, r: UniverseRecord, bands: readonly Band[]): Html {
   if (r.violations.length === 0 && r.known.length === 0) return html``;
   const where = (step: number): Html => {
     const text = step < 0 ? "liveness" : `step ${step}`;
@@ -171,7 +181,7 @@ function violationsTable(id: string, r: UniverseRecord, bands: readonly Band[]):
     if (g) g.list.push(v);
     else groups.push({ oracle: v.oracle, code: v.code, list: [v] });
   }
-  const rows = groups.map((g) => {
+  const items = groups.map((g) => {
     const first = g.list[0] as UniverseRecord["violations"][number];
     const rest = g.list.slice(1);
     const more =
@@ -180,16 +190,16 @@ function violationsTable(id: string, r: UniverseRecord, bands: readonly Band[]):
         : html`<details class="more"><summary>${rest.length} more</summary><ul>${rest.map(
             (v) => html`<li>${where(v.step)}: expected ${v.expected}; observed ${v.observed}</li>`,
           )}</ul></details>`;
-    return html`<tr class="violation"><td class="mono">${g.oracle}</td><td class="mono">${g.code}${g.list.length > 1 ? html` <span class="muted">×${g.list.length}</span>` : ""}</td><td>${join(
+    return html`<li class="violation"><div class="vh"><span class="oracle mono">${g.oracle}</span> · <span class="code mono">${g.code}</span>${g.list.length > 1 ? html` <span class="muted">×${g.list.length}</span>` : ""} <span class="at">at ${join(
       g.list.map((v) => where(v.step)),
       ", ",
-    )}</td><td>${first.expected}</td><td class="obs">${first.observed}${more}</td></tr>`;
+    )}</span></div><div class="eo"><div class="exp"><span class="lbl">expected</span> ${first.expected}</div><div class="obs"><span class="lbl">observed${g.list.length > 1 ? " (first)" : ""}</span> ${first.observed}${more}</div></div></li>`;
   });
   const known = r.known.map(
     (k) =>
-      html`<tr class="muted"><td class="mono">${k.oracle}</td><td class="mono">${k.code} (known: ${k.finding})</td><td>${where(k.step)}</td><td colspan="2">a known upstream finding: reported, not failing</td></tr>`,
+      html`<li class="violation known"><div class="vh"><span class="oracle mono">${k.oracle}</span> · <span class="code mono">${k.code}</span> <span class="at">at ${where(k.step)}</span></div><div class="muted">known upstream finding ${k.finding}: reported, not failing</div></li>`,
   );
-  return html`<table class="violations"><thead><tr><th>oracle</th><th>violation</th><th>at</th><th>expected</th><th>observed (first)</th></tr></thead><tbody>${rows}${known}</tbody></table>`;
+  return html`<ul class="violations">${items}${known}</ul>`;
 }
 
 function timelineSection(index: number, r: UniverseRecord, events: readonly TraceEvent[]): Html {
@@ -202,7 +212,7 @@ function timelineSection(index: number, r: UniverseRecord, events: readonly Trac
 <header><span class="pill ${r.verdict}">${r.verdict.toUpperCase()}</span><h3>${r.scenario} · seed ${r.seed}</h3>${facts}<button type="button" class="tog">expand all</button></header>
 ${replayBox(r.replay)}
 ${r.error !== undefined ? html`<p class="mono">harness error: ${r.error}</p>` : ""}
-${violationsTable(id, r, bands)}
+${violationsList(id, r, bands)}
 ${body}
 </section>`;
 }
