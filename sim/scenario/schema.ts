@@ -1,7 +1,15 @@
 import { z } from "zod";
-import { isFailpointName } from "../../src/catalog/failpoints.ts";
 import { isDefectName } from "../../src/world/defects.ts";
 import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
+import { EDIT_OPS, OP_NAMES, OPS, type OpName, type OpTable } from "../ops/index.ts";
+import type { StepOf } from "../ops/OpSpec.ts";
+import { FailpointNameSchema, graphId } from "./primitives.ts";
+
+export { POLICY_CHANGES } from "../ops/editPolicy.ts";
+export { QUERY_CHANGES } from "../ops/editQuery.ts";
+export { SCHEMA_CHANGES } from "../ops/editSchema.ts";
+export { OP_NAMES, type OpName } from "../ops/index.ts";
+export { FailpointNameSchema } from "./primitives.ts";
 
 /**
  * Scenario files: what a universe is made of. Two kinds share one step vocabulary:
@@ -15,14 +23,6 @@ import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 /** Limits that keep one universe small enough to judge: bad input beyond them, never a hang. */
 export const MAX_GRAPHS = 16;
 export const MAX_LENGTH = 1_000;
-
-const graphId = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "a graph id: a letter or _, then letters, digits, _ or -");
-
-export const FailpointNameSchema = z.string().refine(isFailpointName, {
-  message: "unknown failpoint (see `pnpm sim catalog`)",
-});
 
 export const CrashSchema = z.discriminatedUnion("kind", [
   z
@@ -56,20 +56,6 @@ export const ExpectSchema = z
   .strict();
 export type Expect = z.infer<typeof ExpectSchema>;
 
-export const SCHEMA_CHANGES = [
-  "add-optional",
-  "add-required",
-  "type-change",
-  "parse-error",
-  "comment-only",
-  "add-type",
-  "describe",
-  "revert",
-] as const;
-export const QUERY_CHANGES = ["use-bio", "parse-error", "revert"] as const;
-/** `dangling-group`: a rule names an undeclared group (validation accepts it, serve does not). */
-export const POLICY_CHANGES = ["touch", "dangling-group", "revert"] as const;
-
 /** One crash point, or several for a step that must fail twice (e.g. an engine error, then its cleanup). */
 export const CrashesSchema = z.union([CrashSchema, z.array(CrashSchema).min(1).max(4)]);
 
@@ -102,26 +88,30 @@ const FAULTS_WITH_ARG: ReadonlySet<string> = new Set([
 ]);
 export type StepFault = z.infer<typeof StepFaultSchema>;
 
-/** The working-tree edits, by op: steps of their own, and what a race can make mid-command. */
-const EDIT = {
-  "edit-schema": { op: z.literal("edit-schema"), graph: graphId, change: z.enum(SCHEMA_CHANGES) },
-  "edit-query": { op: z.literal("edit-query"), graph: graphId, change: z.enum(QUERY_CHANGES) },
-  "edit-policy": { op: z.literal("edit-policy"), change: z.enum(POLICY_CHANGES) },
-  "edit-provider": { op: z.literal("edit-provider"), change: z.enum(["model", "revert"]) },
-  "add-graph": { op: z.literal("add-graph"), graph: graphId },
-  "remove-graph": { op: z.literal("remove-graph"), graph: graphId },
-} as const;
+/** An operation's own fields as a strict zod object with its literal `op`, plus `extra`. */
+function stepObject<E extends z.ZodRawShape>(
+  o: { readonly op: string; readonly shape: z.ZodRawShape },
+  extra: E,
+) {
+  return z.object({ op: z.literal(o.op), ...o.shape, ...extra }).strict();
+}
+
+type FieldOp = Exclude<OpTable[OpName], { readonly kind: "composite" }>;
+type FieldOpName = FieldOp["op"];
+type EditOpName = Extract<FieldOp, { readonly kind: "edit" }>["op"];
+type BareStep<K extends FieldOpName> = StepOf<K, Extract<FieldOp, { readonly op: K }>["shape"]>;
+
+/** A working-tree edit, as a step of its own or racing a command. */
+export type Edit = { [K in EditOpName]: BareStep<K> }[EditOpName];
 
 /** Working-tree edits an operator can make while a command runs (see RaceSchema). */
-const EditSchema = z.discriminatedUnion("op", [
-  z.object(EDIT["edit-schema"]).strict(),
-  z.object(EDIT["edit-query"]).strict(),
-  z.object(EDIT["edit-policy"]).strict(),
-  z.object(EDIT["edit-provider"]).strict(),
-  z.object(EDIT["add-graph"]).strict(),
-  z.object(EDIT["remove-graph"]).strict(),
-]);
-export type Edit = z.infer<typeof EditSchema>;
+const EditSchema = z.discriminatedUnion(
+  "op",
+  EDIT_OPS.flatMap((o) => {
+    const spec = OPS[o];
+    return spec.kind === "edit" ? [stepObject(spec, {})] : [];
+  }) as unknown as [z.ZodObject<{ op: z.ZodLiteral<string> }>],
+) as unknown as z.ZodType<Edit>;
 
 /**
  * An operator edit racing the step: made the first time the step reaches failpoint `at`, in
@@ -137,90 +127,57 @@ const base = {
   faults: z.array(StepFaultSchema).min(1).optional(),
   race: RaceSchema.optional(),
 };
+type Base = z.infer<z.ZodObject<typeof base>>;
 
-/** Operations one actor can run inside a concurrent step. */
-const ActionSchema = z.discriminatedUnion("op", [
-  z.object({ ...EDIT["edit-schema"], ...base }).strict(),
-  z.object({ ...EDIT["edit-query"], ...base }).strict(),
-  z.object({ ...EDIT["edit-policy"], ...base }).strict(),
-  z.object({ ...EDIT["edit-provider"], ...base }).strict(),
-  z.object({ ...EDIT["add-graph"], ...base }).strict(),
-  z.object({ ...EDIT["remove-graph"], ...base }).strict(),
-  z.object({ op: z.literal("apply"), actor: z.string().optional(), ...base }).strict(),
-  z.object({ op: z.literal("plan"), ...base }).strict(),
-  z.object({ op: z.literal("status"), ...base }).strict(),
-  z.object({ op: z.literal("refresh"), ...base }).strict(),
-  z.object({ op: z.literal("import"), ...base }).strict(),
-  z.object({ op: z.literal("approve"), resource: z.string(), ...base }).strict(),
-  z.object({ op: z.literal("force-unlock"), ...base }).strict(),
-  z.object({ op: z.literal("boot"), strict: z.boolean().optional(), ...base }).strict(),
-  z
-    .object({ op: z.literal("branch-create"), graph: graphId, branch: z.string().min(1), ...base })
-    .strict(),
-  z
-    .object({ op: z.literal("branch-delete"), graph: graphId, branch: z.string().min(1), ...base })
-    .strict(),
-  z
-    .object({
-      op: z.literal("insert"),
-      graph: graphId,
-      rows: z.number().int().min(1).max(50),
-      ...base,
-    })
-    .strict(),
-  z.object({ op: z.literal("open-rw"), graph: graphId, ...base }).strict(),
-  z
-    .object({
-      op: z.literal("legacy-strip"),
-      what: z.enum(["policy-bindings", "embedding-profile"]),
-      ...base,
-    })
-    .strict(),
-]);
-export type Action = z.infer<typeof ActionSchema>;
+/** A step of one operation that runs alone (every operation but the composite one). */
+export type Action = { [K in FieldOpName]: BareStep<K> & Base }[FieldOpName];
 
-export const CONCURRENT_OPS = [
-  "apply",
-  "refresh",
-  "boot",
-  "branch-create",
-  "insert",
-  "open-rw",
-  "plan",
-  "status",
-] as const;
+/** Operations one actor can run inside a concurrent step, in table order. */
+export const CONCURRENT_OPS = OP_NAMES.filter((o) => OPS[o].traits.concurrent);
+
+/** Steps of every operation but the composite one, each as its row declares it. */
+const FIELD_STEPS = OP_NAMES.flatMap((o) => {
+  const spec = OPS[o];
+  return spec.kind === "composite" ? [] : [stepObject(spec, base)];
+});
+
+const ActionSchema = z.discriminatedUnion(
+  "op",
+  FIELD_STEPS as unknown as [z.ZodObject<{ op: z.ZodLiteral<string> }>],
+) as unknown as z.ZodType<Action>;
+
+/** Two or three actors, interleaved at store calls by a seeded scheduler. */
+const ConcurrentlySchema = z
+  .object({
+    op: z.literal(OPS.concurrently.op),
+    actors: z
+      .array(ActionSchema)
+      .min(2)
+      .max(3)
+      .refine(
+        (as) =>
+          as.every(
+            (a) =>
+              (CONCURRENT_OPS as readonly string[]).includes(a.op) &&
+              a.crash === undefined &&
+              a.expect === undefined &&
+              a.faults === undefined &&
+              a.race === undefined,
+          ),
+        {
+          message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash, expect, faults or race`,
+        },
+      ),
+    ...base,
+  })
+  .strict();
+
+export type Step = Action | z.infer<typeof ConcurrentlySchema>;
 
 export const StepSchema = z.discriminatedUnion("op", [
-  ...ActionSchema.options,
-  z
-    .object({
-      op: z.literal("concurrently"),
-      /** Two or three actors, interleaved at store calls by a seeded scheduler. */
-      actors: z
-        .array(ActionSchema)
-        .min(2)
-        .max(3)
-        .refine(
-          (as) =>
-            as.every(
-              (a) =>
-                (CONCURRENT_OPS as readonly string[]).includes(a.op) &&
-                a.crash === undefined &&
-                a.expect === undefined &&
-                a.faults === undefined &&
-                a.race === undefined,
-            ),
-          {
-            message: `concurrent actors run ${CONCURRENT_OPS.join(", ")}, without their own crash, expect, faults or race`,
-          },
-        ),
-      ...base,
-    })
-    .strict(),
-]);
-export type Step = z.infer<typeof StepSchema>;
-export type OpName = Step["op"];
-export const OP_NAMES = StepSchema.options.map((o) => o.shape.op.value) as OpName[];
+  ...(FIELD_STEPS as unknown as [z.ZodObject<{ op: z.ZodLiteral<string> }>]),
+  ConcurrentlySchema,
+]) as unknown as z.ZodType<Step>;
 
 export const FixtureSchema = z
   .object({

@@ -1,11 +1,13 @@
 import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import type { WorkTree } from "../../src/cluster/worktree.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
-import { prettyJsonLine, tryParseJson } from "../../src/util/json.ts";
 import type { DefectName } from "../../src/world/defects.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
 import type { FaultyStore } from "../faults/FaultyStore.ts";
+import { opSpec } from "../ops/index.ts";
+import { stripLegacy } from "../ops/legacyStrip.ts";
+import type { ExecEnv } from "../ops/OpSpec.ts";
 import type { Action, Crash, Race, Scenario, Step, StepFault } from "../scenario/schema.ts";
 import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
@@ -168,42 +170,9 @@ export class Universe {
             );
         }
       }
-      for (const what of f.legacy) await this.stripLegacy(what);
+      for (const what of f.legacy) await stripLegacy(this.world, what);
     }
     this.lastObs = await this.observe();
-  }
-
-  /** Rewrites the ledger as an older Omnigraph would have left it (harness privilege). */
-  private async stripLegacy(what: "policy-bindings" | "embedding-profile"): Promise<boolean> {
-    const cur = await this.world.store.get("__cluster/state.json");
-    if (!cur) return false;
-    const p = tryParseJson(cur.text);
-    if (!p.ok) return false;
-    const state = p.value as {
-      applied_revision?: { resources?: Record<string, Record<string, unknown>> };
-    };
-    const resources = state.applied_revision?.resources ?? {};
-    let changed = false;
-    for (const [addr, entry] of Object.entries(resources)) {
-      if (what === "policy-bindings" && addr.startsWith("policy.") && "applies_to" in entry) {
-        delete entry.applies_to;
-        changed = true;
-      }
-      if (
-        what === "embedding-profile" &&
-        addr.startsWith("provider.embedding.") &&
-        "embedding_profile" in entry
-      ) {
-        delete entry.embedding_profile;
-        changed = true;
-      }
-    }
-    if (changed) await this.world.store.put("__cluster/state.json", prettyJsonLine(state));
-    this.world.trace.push({
-      t: "note",
-      text: `legacy-strip ${what}${changed ? "" : " (nothing to strip)"}`,
-    });
-    return changed;
   }
 
   private arm(crash: Step["crash"]): void {
@@ -273,50 +242,10 @@ export class Universe {
   }
 
   private edit(step: Step): Outcome {
-    const d = this.desired;
-    const graph = "graph" in step ? d.graphs.find((g) => g.id === step.graph) : undefined;
-    switch (step.op) {
-      case "edit-schema":
-        if (!graph) return { kind: "skipped", reason: `graph ${step.graph} is not in the config` };
-        graph.schema = step.change === "revert" ? "v1" : step.change;
-        break;
-      case "edit-query":
-        if (!graph) return { kind: "skipped", reason: `graph ${step.graph} is not in the config` };
-        graph.query = step.change === "revert" ? "v1" : step.change;
-        break;
-      case "edit-policy":
-        if (!d.policy.present) return { kind: "skipped", reason: "no policy in the config" };
-        if (step.change === "revert") {
-          d.policy.revision = 0;
-          d.policy.danglingGroup = false;
-        } else if (step.change === "touch") {
-          d.policy.revision += 1;
-        } else {
-          d.policy.danglingGroup = true;
-        }
-        break;
-      case "edit-provider":
-        if (!d.provider.present) return { kind: "skipped", reason: "no provider in the config" };
-        d.provider.model =
-          step.change === "revert"
-            ? "mock-m1"
-            : d.provider.model === "mock-m1"
-              ? "mock-m2"
-              : "mock-m1";
-        break;
-      case "add-graph":
-        if (graph)
-          return { kind: "skipped", reason: `graph ${step.graph} is already in the config` };
-        d.graphs.push({ id: step.graph, schema: "v1", query: "v1" });
-        d.graphs.sort((a, b) => (a.id < b.id ? -1 : 1));
-        break;
-      case "remove-graph":
-        if (!graph) return { kind: "skipped", reason: `graph ${step.graph} is not in the config` };
-        d.graphs = d.graphs.filter((g) => g.id !== step.graph);
-        break;
-      default:
-        throw new Error(`not an edit: ${step.op}`);
-    }
+    const spec = opSpec(step.op);
+    if (spec.kind !== "edit") throw new Error(`not an edit: ${step.op}`);
+    const skipped = spec.edit(this.desired, step);
+    if (skipped !== null) return { kind: "skipped", reason: skipped };
     this.writeWorkTree();
     this.world.trace.push({
       t: "op",
@@ -340,13 +269,10 @@ export class Universe {
       name: step.op,
       detail: step.crash ? JSON.stringify(step.crash) : "",
     });
-    if (step.op === "legacy-strip") {
-      return (await this.stripLegacy(step.what))
-        ? { kind: "edited" }
-        : { kind: "skipped", reason: "nothing to strip" };
-    }
-    if (step.op === "force-unlock" && pre.lockId === null)
-      return { kind: "skipped", reason: "no readable lock to remove" };
+    const spec = opSpec(step.op);
+    if (spec.kind === "harness") return spec.act(step, this.world);
+    const skipped = spec.kind === "command" ? (spec.skip?.(step, pre) ?? null) : null;
+    if (skipped !== null) return { kind: "skipped", reason: skipped };
     if (step.race !== undefined) this.armRace(step.race, step.crash);
     this.arm(step.crash);
     try {
@@ -400,7 +326,7 @@ export class Universe {
   }
 
   /** Runs one action as `ctx.proc`; `actor` tags a concurrent actor (".0", ".1"), empty otherwise. */
-  private async exec(
+  private exec(
     step: Step,
     ctx: ClusterCtx,
     index: number,
@@ -408,49 +334,10 @@ export class Universe {
     strict: boolean,
     actor = "",
   ): Promise<Outcome> {
-    const s = this.system;
-    const proc = ctx.proc;
-    switch (step.op) {
-      case "apply":
-        return { kind: "apply", view: await s.apply(ctx, step.actor) };
-      case "plan":
-        return { kind: "command", view: await s.plan(ctx) };
-      case "status":
-        return { kind: "command", view: await s.status(ctx) };
-      case "refresh":
-        return { kind: "command", view: await s.refresh(ctx) };
-      case "import":
-        return { kind: "command", view: await s.importState(ctx) };
-      case "approve":
-        return { kind: "command", view: await s.approve(ctx, step.resource) };
-      case "force-unlock":
-        return { kind: "command", view: await s.forceUnlock(ctx, pre.lockId ?? "") };
-      case "boot":
-        return { kind: "boot", view: await s.boot(proc, { strict, workTree: this.workTree }) };
-      case "branch-create":
-        return {
-          kind: "command",
-          view: await s.branchCreate(proc, ROOT_OF(step.graph), step.branch),
-        };
-      case "branch-delete":
-        return {
-          kind: "command",
-          view: await s.branchDelete(proc, ROOT_OF(step.graph), step.branch),
-        };
-      case "insert": {
-        const tag = `${index}${actor}`;
-        const rng = this.world.rng.child("rows").child(tag);
-        const rows = Array.from({ length: step.rows }, (_, i) => ({
-          name: `p${tag}-${i}`,
-          age: rng.int(90),
-        }));
-        return { kind: "command", view: await s.insert(proc, ROOT_OF(step.graph), rows) };
-      }
-      case "open-rw":
-        return { kind: "command", view: await s.openReadWrite(proc, ROOT_OF(step.graph)) };
-      default:
-        throw new Error(`not an action: ${step.op}`);
-    }
+    const spec = opSpec(step.op);
+    if (spec.kind !== "command") throw new Error(`not an action: ${step.op}`);
+    const env: ExecEnv = { system: this.system, ctx, world: this.world, pre, strict, index, actor };
+    return spec.exec(step, env);
   }
 
   /** Runs one step and records it. */
@@ -459,8 +346,7 @@ export class Universe {
     const pre = this.lastObs ?? (await this.observe());
     const traceFrom = this.world.trace.events.length;
     const strict = step.op === "boot" ? (step.strict ?? this.scenario.serve.strict) : false;
-    const isEdit =
-      step.op.startsWith("edit-") || step.op === "add-graph" || step.op === "remove-graph";
+    const isEdit = opSpec(step.op).kind === "edit";
     const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
     const reachedBefore = isEdit ? null : this.world.failpoints.mark;
     const faulty = this.world.faults === this.faulty ? this.faulty : null;

@@ -1,22 +1,16 @@
 import { ALL_FAILPOINTS, type FailpointName } from "../../src/catalog/failpoints.ts";
 import type { Rng } from "../../src/world/rng.ts";
-import type {
-  Action,
-  Crash,
-  CrashPlan,
-  GenerativeScenario,
-  OpName,
-  Race,
-  Step,
-} from "../scenario/schema.ts";
-import { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
+import { QUERY_CHANGES } from "../ops/editQuery.ts";
+import { SCHEMA_CHANGES } from "../ops/editSchema.ts";
+import { OPS, type OpName, opSpec } from "../ops/index.ts";
+import type { DrawView } from "../ops/OpSpec.ts";
+import type { Crash, CrashPlan, GenerativeScenario, Race, Step } from "../scenario/schema.ts";
 import type { DesiredConfig } from "./desired.ts";
 import type { Observation } from "./observe.ts";
-import { RECOVERING_OPS, reachableFailpoints } from "./reach.ts";
+import { reachableFailpoints } from "./reach.ts";
 
-/** Graph ids the sampler may add: a small pool, so adds and removes meet each other. */
-export const GRAPH_POOL = ["archive", "knowledge", "people", "notes"] as const;
-export const BRANCH_POOL = ["feature", "review"] as const;
+export { GRAPH_POOL } from "../ops/addGraph.ts";
+export { BRANCH_POOL } from "../ops/branches.ts";
 
 export interface SamplerState {
   readonly desired: DesiredConfig;
@@ -54,14 +48,25 @@ const HANDLERS: ReadonlySet<string> = new Set(
 /** A step before its crash plan: each kind of step without `crash` and `expect`. */
 type Drawn = Step extends infer S ? (S extends Step ? Omit<S, "crash" | "expect"> : never) : never;
 
-/** What the argument builders read: the universe as the last observation shows it. */
-interface View {
+/** What the operations' draws read: the universe as its last observation shows it. */
+export function drawView(st: {
   readonly desired: DesiredConfig;
   readonly obs: Observation;
   readonly reachedByOp: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly desiredIds: readonly string[];
-  readonly ledgerGraphs: readonly string[];
-  readonly rootGraphs: readonly string[];
+}): DrawView {
+  const { desired, obs } = st;
+  return {
+    desired,
+    obs,
+    reachedByOp: st.reachedByOp,
+    desiredIds: desired.graphs.map((g) => g.id),
+    ledgerGraphs: Object.keys(obs.ledger?.resources ?? {})
+      .filter((a) => a.startsWith("graph."))
+      .map((a) => a.slice(6)),
+    rootGraphs: Object.entries(obs.graphs)
+      .filter(([, v]) => v.exists)
+      .map(([g]) => g),
+  };
 }
 
 /** A scenario's op weights, positive only, sorted by op name: the draw's fixed order. */
@@ -85,24 +90,12 @@ export function sampleStep(
   weights: ReadonlyArray<readonly [OpName, number]> = opWeights(scenario),
   raceRng?: Rng,
 ): Step {
-  const { desired, obs } = st;
-  const view: View = {
-    desired,
-    obs,
-    reachedByOp: st.reachedByOp,
-    desiredIds: desired.graphs.map((g) => g.id),
-    ledgerGraphs: Object.keys(obs.ledger?.resources ?? {})
-      .filter((a) => a.startsWith("graph."))
-      .map((a) => a.slice(6)),
-    rootGraphs: Object.entries(obs.graphs)
-      .filter(([, v]) => v.exists)
-      .map(([g]) => g),
-  };
+  const view = drawView(st);
   let pool = weights;
   let step: Drawn | null = null;
   while (step === null && pool.length > 0) {
     const op = rng.weighted(pool);
-    step = build(op, rng, view);
+    step = opSpec(op).draw(rng, view) as Drawn | null;
     if (step === null) pool = pool.filter(([o]) => o !== op);
   }
   const chosen = (step ?? { op: "status" }) as Step;
@@ -118,16 +111,13 @@ export function sampleStep(
   } as Step;
 }
 
-/** Commands an operator edit can race: they load the working tree and act on what they read. */
-const RACEABLE: ReadonlySet<OpName> = new Set(["apply", "plan", "refresh", "import", "boot"]);
-
 /**
  * Maybe an operator edit racing the step, at a failpoint this kind of command has reached
  * earlier in the universe (so the edit lands mid-command, not never): a time-of-check/
  * time-of-use window between the command's config load and its later reads.
  */
-function planRace(rng: Rng, chance: number, op: OpName, v: View): Race | null {
-  if (!RACEABLE.has(op) || !rng.chance(chance)) return null;
+function planRace(rng: Rng, chance: number, op: OpName, v: DrawView): Race | null {
+  if (!OPS[op].traits.raceable || !rng.chance(chance)) return null;
   const seen = v.reachedByOp.get(op);
   if (seen === undefined || seen.size === 0) return null;
   const at = rng.pick([...seen].sort()) as FailpointName;
@@ -141,99 +131,6 @@ function planRace(rng: Rng, chance: number, op: OpName, v: View): Race | null {
   return edit === "edit-schema"
     ? { at, edit: { op: "edit-schema", graph, change: rng.pick(SCHEMA_CHANGES) } }
     : { at, edit: { op: "edit-query", graph, change: rng.pick(QUERY_CHANGES) } };
-}
-
-/** The arguments of `op`, or null when its precondition does not hold. */
-function build(op: OpName, rng: Rng, v: View): Drawn | null {
-  const { desired, obs, desiredIds, ledgerGraphs, rootGraphs } = v;
-  switch (op) {
-    case "edit-schema": {
-      if (desiredIds.length === 0) return null;
-      const graph = rng.pick(desiredIds);
-      return { op: "edit-schema", graph, change: rng.pick(SCHEMA_CHANGES) };
-    }
-    case "edit-query":
-      if (desiredIds.length === 0) return null;
-      return { op: "edit-query", graph: rng.pick(desiredIds), change: rng.pick(QUERY_CHANGES) };
-    case "edit-policy":
-      return desired.policy.present
-        ? { op: "edit-policy", change: rng.pick(["touch", "revert"] as const) }
-        : null;
-    case "edit-provider":
-      return desired.provider.present
-        ? { op: "edit-provider", change: rng.pick(["model", "revert"] as const) }
-        : null;
-    case "add-graph": {
-      const free = GRAPH_POOL.filter((g) => !desiredIds.includes(g));
-      return free.length ? { op: "add-graph", graph: rng.pick(free) } : null;
-    }
-    case "remove-graph":
-      return desiredIds.length > 1 ? { op: "remove-graph", graph: rng.pick(desiredIds) } : null;
-    case "apply":
-      return { op: "apply" };
-    case "plan":
-      return { op: "plan" };
-    case "status":
-      return { op: "status" };
-    case "refresh":
-      return obs.ledger ? { op: "refresh" } : null;
-    case "import":
-      return { op: "import" };
-    case "approve": {
-      const gone = ledgerGraphs.filter((g) => !desiredIds.includes(g));
-      return gone.length ? { op: "approve", resource: `graph.${rng.pick(gone)}` } : null;
-    }
-    case "force-unlock":
-      return obs.lockPresent ? { op: "force-unlock" } : null;
-    case "boot":
-      return { op: "boot" };
-    case "branch-create":
-    case "branch-delete": {
-      const want = op === "branch-delete";
-      const opts = rootGraphs.flatMap((g) =>
-        BRANCH_POOL.filter((b) => (obs.graphs[g]?.branches.includes(b) ?? false) === want).map(
-          (b) => [g, b] as const,
-        ),
-      );
-      if (!opts.length) return null;
-      const [graph, branch] = rng.pick(opts);
-      return { op, graph, branch };
-    }
-    case "insert":
-      return rootGraphs.length
-        ? { op: "insert", graph: rng.pick(rootGraphs), rows: rng.range(1, 3) }
-        : null;
-    case "open-rw":
-      return rootGraphs.length ? { op: "open-rw", graph: rng.pick(rootGraphs) } : null;
-    case "concurrently": {
-      // Races the upstream design has to survive: two applies (meaningful without the lock),
-      // apply against a server boot, apply against an agent creating a review branch, and
-      // refresh against apply.
-      const pairs: Array<readonly [Action, Action]> = [
-        [{ op: "apply" }, { op: "apply" }],
-        [{ op: "apply" }, { op: "boot" }],
-        [{ op: "refresh" }, { op: "apply" }],
-      ];
-      const roots = rootGraphs.filter((g) => !obs.graphs[g]?.branches.includes("review"));
-      if (roots.length > 0)
-        pairs.push([
-          { op: "apply" },
-          { op: "branch-create", graph: rng.pick(roots), branch: "review" },
-        ]);
-      const [a, b] = rng.pick(pairs);
-      return { op: "concurrently", actors: [a, b] };
-    }
-    case "legacy-strip": {
-      if (!obs.ledger?.parsed) return null;
-      const kinds: Array<"policy-bindings" | "embedding-profile"> = [];
-      const addrs = Object.keys(obs.ledger.resources);
-      if (addrs.some((a) => a.startsWith("policy."))) kinds.push("policy-bindings");
-      if (addrs.some((a) => a.startsWith("provider.embedding."))) kinds.push("embedding-profile");
-      return kinds.length ? { op: "legacy-strip", what: rng.pick(kinds) } : null;
-    }
-    default:
-      return null;
-  }
 }
 
 function planCrash(
@@ -254,7 +151,7 @@ function planCrash(
   const seen = st.reachedByOp.get(op);
   const learned = seen ? statically.filter((f) => seen.has(f)) : [];
   const reachable = learned.length > 0 && rng.chance(0.8) ? learned : statically;
-  const doubleFault = plan.doubleFault && st.afterDeath && RECOVERING_OPS.has(op);
+  const doubleFault = plan.doubleFault && st.afterDeath && OPS[op].traits.recovers;
   if (!doubleFault && !rng.chance(plan.probability)) return null;
   st.crashBudget--;
   const mode = rng.weighted([

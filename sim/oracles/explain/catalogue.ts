@@ -1,4 +1,6 @@
 import { SCHEMA_APPLY_LOCK_BRANCH } from "../../../src/engine/layout.ts";
+import { OP_NAMES, OPS } from "../../ops/index.ts";
+import type { OpTraits } from "../../ops/OpSpec.ts";
 import type { Action } from "../../scenario/schema.ts";
 import { queryValidAgainst } from "../../universe/liveness.ts";
 import { type GraphView, ROOT_OF } from "../../universe/observe.ts";
@@ -68,26 +70,15 @@ export type RuleName =
   | "rows-misfit-schema"
   | "bundle-unloadable";
 
+/** Operations with a trait, from the op table: the commands each explanation reasons about. */
+const withTrait = (t: keyof OpTraits): ReadonlySet<string> =>
+  new Set(OP_NAMES.filter((o) => OPS[o].traits[t]));
 /** Cluster commands that take the ledger lock (and so meet a held one). */
-const LOCKING: ReadonlySet<string> = new Set([
-  "apply",
-  "plan",
-  "status",
-  "refresh",
-  "import",
-  "approve",
-]);
+const LOCKING = withTrait("locks");
 /** Cluster commands that write the ledger by compare-and-swap. */
-const LEDGER_WRITERS: ReadonlySet<string> = new Set(["apply", "refresh", "import", "approve"]);
+const LEDGER_WRITERS = withTrait("writesLedger");
 /** Operations that move a graph's main manifest. */
-const GRAPH_WRITERS: ReadonlySet<string> = new Set([
-  "apply",
-  "insert",
-  "open-rw",
-  "boot",
-  "branch-create",
-  "branch-delete",
-]);
+const GRAPH_WRITERS = withTrait("movesGraph");
 
 function others(f: Failure, r: StepRecord): readonly Action[] {
   if (r.step.op !== "concurrently" || f.actor < 0) return [];

@@ -1,4 +1,5 @@
 import { fc } from "@fast-check/vitest";
+import { OP_NAMES, OPS } from "../../../sim/ops/index.ts";
 import type { Crash, Fixture, OpName, Step, StepFault } from "../../../sim/scenario/schema.ts";
 import { QUERY_CHANGES, SCHEMA_CHANGES } from "../../../sim/scenario/schema.ts";
 import { reachableFailpoints } from "../../../sim/universe/reach.ts";
@@ -114,14 +115,7 @@ export function honestFault(maxAt = 60): fc.Arbitrary<StepFault> {
 }
 
 /** Operations that make no store call: a fault pinned to them could never fire. */
-const CALL_FREE: ReadonlySet<OpName> = new Set([
-  "edit-schema",
-  "edit-query",
-  "edit-policy",
-  "edit-provider",
-  "add-graph",
-  "remove-graph",
-]);
+const CALL_FREE: ReadonlySet<OpName> = new Set(OP_NAMES.filter((o) => OPS[o].kind === "edit"));
 
 /** A step with one or two honest storage faults attached with roughly the given probability. */
 export function withFaults(step: fc.Arbitrary<Step>, chance: number): fc.Arbitrary<Step> {
