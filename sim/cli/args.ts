@@ -50,7 +50,7 @@ const OPTIONS = {
 
 /** Seeds are 1..MAX_SEED: exact in a double, and in every seed stream of the seed tree. */
 export const MAX_SEED = 2 ** 31 - 1;
-/** Seeds per scenario in one run: the job list is planned in memory before the fleet starts. */
+/** Seeds per scenario in one run (jobs are planned lazily; this bounds a run's length). */
 export const MAX_SEEDS = 1_000_000;
 /** enumerate --double J plans J second kills per first death; recovery is far shorter. */
 export const MAX_DOUBLE = 100;
@@ -289,10 +289,13 @@ run options:
   --workers N         run universes on N worker threads (same report for any N; at most the
                       machine's cores, since universes are CPU-bound)
   --check-determinism run every universe twice and compare trace hashes
-  --json FILE         write the JSON report;  --junit FILE  write a JUnit report
+  --json FILE         write the JSON report (as universes finish);  --junit FILE  a JUnit report
   --html FILE         write a self-contained HTML report (summary, failures with timelines,
                       failpoint coverage)
-  (output paths are checked before the fleet starts; progress goes to stderr)
+  (output paths are checked before the fleet starts; progress goes to stderr, each failure
+  to stdout when found; Ctrl-C or SIGTERM stops starting universes, lets the running ones
+  finish (a second signal abandons them), writes the reports so far marked 'interrupted',
+  prints the summary and exits 130 or 143)
 
 replay options:
   --scenario NAME | --file PATH, --seed N, --defect NAME   the universe, as for run
@@ -302,7 +305,8 @@ replay options:
   --kill-at K[,K2]    replay with world-wide kills at these life-phase writes (from enumerate)
   --life-failpoint F:M  replay with failpoint F armed for the life phase in mode M (from enumerate)
 
-exit codes: 0 no violation, 1 violations found, 2 bad input
+exit codes: 0 no violation, 1 violations found, 2 bad input, 130/143 run stopped by
+SIGINT/SIGTERM (partial reports written)
 (do not put -- before the options: pnpm passes it on)`;
 
 /**
@@ -325,7 +329,7 @@ export function commandHelp(command: Command): string {
     const to = lines.findIndex((l, i) => i > from && l === "");
     out.push("", ...lines.slice(from, to));
   }
-  return ["usage:", ...out, "", "exit codes: 0 no violation, 1 violations found, 2 bad input"].join(
-    "\n",
-  );
+  const codes = "exit codes: 0 no violation, 1 violations found, 2 bad input";
+  const stopped = ", 130/143 stopped by SIGINT/SIGTERM (partial reports written)";
+  return ["usage:", ...out, "", `${codes}${command === "run" ? stopped : ""}`].join("\n");
 }

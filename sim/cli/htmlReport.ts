@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
+import type { Reporter } from "../orchestrator/reporter.ts";
 import { renderHtmlReport } from "../report/html/render.ts";
 import { type ReplayRef, replayFailures } from "../report/html/traces.ts";
-import { type Report, ReportSchema, type UniverseRecord } from "../report/schema.ts";
+import {
+  type Report,
+  type ReportEnd,
+  ReportSchema,
+  type UniverseRecord,
+} from "../report/schema.ts";
 import { formatIssues } from "../scenario/formatIssues.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { findScenario, shippedScenarios } from "../scenario/registry.ts";
@@ -78,6 +84,34 @@ export async function writeHtmlReport(
   writeOut(path, renderHtmlReport({ report, traces }));
   const n = traces.filter((t) => t.events !== undefined).length;
   io.out(`wrote ${path} (${report.universes.length} universes, ${n} timeline(s))`);
+}
+
+/**
+ * The HTML report of a fleet: its page numbers every universe and counts where failpoints
+ * fired, so this reporter keeps every record (the one output whose memory grows with the
+ * fleet; for a million universes, write --json and `pnpm sim report` only what you need).
+ * Written at the end, also when a signal stopped the fleet.
+ */
+export class HtmlReporter implements Reporter {
+  private readonly records: UniverseRecord[] = [];
+
+  constructor(
+    private readonly path: string,
+    private readonly scenarios: readonly Scenario[],
+    private readonly io: Sink,
+  ) {}
+
+  onStart(): void {}
+
+  onUniverse(record: UniverseRecord): void {
+    this.records.push(record);
+  }
+
+  async onEnd(end: ReportEnd): Promise<void> {
+    const { reached, summary, ...head } = end;
+    const report: Report = { ...head, universes: this.records, reached, summary };
+    await writeHtmlReport(report, this.path, this.scenarios, this.io);
+  }
 }
 
 /** `pnpm sim report REPORT.json --html FILE` (with `--file` for a report of a scenario file). */

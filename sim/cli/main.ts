@@ -9,15 +9,18 @@ import { enumerate } from "../enumerate/enumerate.ts";
 import { formatEnumeration } from "../enumerate/format.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { allOracles } from "../oracles/index.ts";
-import { runFleet, toRecord } from "../orchestrator/fleet.ts";
-import { allocateSeeds, parseShard, planJobs, type UniverseJob } from "../orchestrator/jobs.ts";
+import { reportHead, streamFleet, toRecord } from "../orchestrator/fleet.ts";
+import { Interrupt, SIGNAL_EXIT, type StopSignal } from "../orchestrator/interrupt.ts";
+import { jobPlan, parseShard, seedRange, type UniverseJob } from "../orchestrator/jobs.ts";
 import { RejectionWatch, withRejections } from "../orchestrator/rejections.ts";
 import { replayLine, replayPin } from "../orchestrator/replayLine.ts";
 import type { Reporter } from "../orchestrator/reporter.ts";
 import { mergeReports } from "../report/merge.ts";
+import type { ReportEnd, UniverseRecord } from "../report/schema.ts";
 import { ConsoleReporter } from "../reporters/ConsoleReporter.ts";
 import { formatFailure, formatSummary } from "../reporters/format.ts";
-import { toJunit } from "../reporters/junit.ts";
+import { JsonReporter } from "../reporters/json.ts";
+import { JunitReporter, toJunit } from "../reporters/junit.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { findScenario, shippedScenarios } from "../scenario/registry.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -28,10 +31,10 @@ import type { LifeCrash } from "../universe/Universe.ts";
 import { type Args, commandHelp, HELP, parseCliArgs } from "./args.ts";
 import { findingsCommand } from "./findings.ts";
 import { goldenCommand } from "./golden.ts";
-import { loadReport, reportCommand, writeHtmlReport } from "./htmlReport.ts";
+import { HtmlReporter, loadReport, reportCommand } from "./htmlReport.ts";
 import { InputError } from "./InputError.ts";
 import { oraclesCommand } from "./oracleTable.ts";
-import { checkWritable, writeOut } from "./output.ts";
+import { checkWritable, FileSpool, OutputFile, writeOut } from "./output.ts";
 import { serveCommand } from "./serve.ts";
 
 export const DEFAULT_SEEDS = 50;
@@ -46,12 +49,15 @@ interface Io {
   readonly now?: () => number;
   /** stderr's terminal width, when it is one. */
   readonly columns?: () => number | undefined;
+  /** Subscribes to SIGINT/SIGTERM for a fleet (returns the unsubscription); none: not stoppable. */
+  readonly onSignal?: (handler: (signal: StopSignal) => void) => () => void;
 }
 
 function selectScenarios(args: Args): Scenario[] {
   if (args.file !== undefined) return [loadScenarioFile(args.file)];
   const all = shippedScenarios();
-  return args.scenarios.length === 0 ? all : args.scenarios.map((n) => findScenario(n, all));
+  const names = [...new Set(args.scenarios)];
+  return names.length === 0 ? all : names.map((n) => findScenario(n, all));
 }
 
 async function runCommand(args: Args, io: Io): Promise<number> {
@@ -59,23 +65,41 @@ async function runCommand(args: Args, io: Io): Promise<number> {
   const seeds =
     args.seed !== undefined
       ? [args.seed]
-      : allocateSeeds(
+      : seedRange(
           args.from ?? 1,
           args.seeds ?? DEFAULT_SEEDS,
           args.shard !== undefined ? parseShard(args.shard) : undefined,
         );
+  const seedCount = "count" in seeds ? seeds.count : seeds.length;
   for (const [option, path] of [
     ["--json", args.json],
     ["--junit", args.junit],
     ["--html", args.html],
   ] as const)
     if (path !== undefined) checkWritable(option, path);
-  const jobs = planJobs(scenarios, seeds, args.defects, args.file);
+  const jobs = jobPlan(scenarios, seeds, args.defects, args.file);
   const workers = args.workers ?? 1;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
   io.err(
-    `running ${plural(scenarios.length, "scenario")} x ${plural(seeds.length, "seed")} = ${plural(jobs.length, "universe")} on ${plural(workers, "worker")}${args.checkDeterminism ? ", each twice (--check-determinism)" : ""}\n`,
+    `running ${plural(scenarios.length, "scenario")} x ${plural(seedCount, "seed")} = ${plural(jobs.total, "universe")} on ${plural(workers, "worker")}${args.checkDeterminism ? ", each twice (--check-determinism)" : ""}\n`,
   );
+  // A report that cannot be written is said, and the violations still exit 1.
+  let unwritten = false;
+  const guarded = (r: Reporter): Reporter => ({
+    onStart: (total) => r.onStart(total),
+    onUniverse: (rec, done, total) => r.onUniverse(rec, done, total),
+    onEnd: async (end) => {
+      try {
+        await r.onEnd(end);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        io.err(`omnigraph-sim: ${e.message}\n`);
+        unwritten = true;
+      }
+    },
+  });
+  const shrinkMax = args.shrink ?? DEFAULT_SHRINK;
+  const toShrink = new ShrinkCandidates(shrinkMax);
   const reporters: Reporter[] = [
     new ConsoleReporter({
       out: io.out,
@@ -84,21 +108,49 @@ async function runCommand(args: Args, io: Io): Promise<number> {
       ...(io.now !== undefined ? { now: io.now } : {}),
       ...(io.columns !== undefined ? { columns: io.columns } : {}),
     }),
+    toShrink,
+    ...(args.json !== undefined
+      ? [guarded(new JsonReporter(new OutputFile(args.json), reportHead(args.defects)))]
+      : []),
+    ...(args.junit !== undefined
+      ? [guarded(new JunitReporter(new OutputFile(args.junit), new FileSpool()))]
+      : []),
+    ...(args.html !== undefined ? [guarded(new HtmlReporter(args.html, scenarios, io))] : []),
   ];
-  const report = await runFleet({
-    jobs,
-    workers,
-    checkDeterminism: args.checkDeterminism,
-    reporters,
-    defects: args.defects,
-    ...(args.timeLimit !== undefined ? { timeLimitMs: args.timeLimit * 1000 } : {}),
+  // Ctrl-C or SIGTERM: no more universes start, the running ones finish (a second signal
+  // abandons them), the reports so far are written and marked, and the exit code is 130/143.
+  const interrupt = new Interrupt();
+  const unsubscribe = io.onSignal?.((signal) => {
+    const did = interrupt.request(signal);
+    if (did === "stop")
+      io.err(
+        `${io.tty ? "\n" : ""}omnigraph-sim: ${signal}: starting no more universes; finishing the running ones and writing the reports (${signal} again abandons them)\n`,
+      );
+    if (did === "abandon")
+      io.err(`omnigraph-sim: ${signal} again: abandoning the running universes\n`);
   });
-  if ((args.shrink ?? DEFAULT_SHRINK) > 0 && report.summary.failed > 0) {
+  let end: ReportEnd;
+  try {
+    end = await streamFleet({
+      jobs,
+      workers,
+      checkDeterminism: args.checkDeterminism,
+      reporters,
+      defects: args.defects,
+      interrupt,
+      ...(args.timeLimit !== undefined ? { timeLimitMs: args.timeLimit * 1000 } : {}),
+    });
+  } finally {
+    unsubscribe?.();
+  }
+  const s = end.summary;
+  if (s.interrupted !== undefined) return SIGNAL_EXIT[s.interrupted];
+  if (shrinkMax > 0 && s.failed > 0) {
     for (const f of await shrinkFailures(
-      report,
+      { ...end, universes: toShrink.records },
       scenarios,
       "failures",
-      args.shrink ?? DEFAULT_SHRINK,
+      shrinkMax,
     )) {
       io.out(
         `shrunk ${f.scenario} seed ${f.seed} [${f.oracle}] ${f.code}: ${f.before} steps -> ${f.after} in ${f.runs} runs (${(f.ms / 1000).toFixed(1)} s)`,
@@ -106,34 +158,41 @@ async function runCommand(args: Args, io: Io): Promise<number> {
       io.out(`  ${f.replay}`);
     }
   }
-  const verdict = report.summary.failed + report.summary.crashed > 0 ? 1 : 0;
+  const verdict = s.failed + s.crashed > 0 ? 1 : 0;
   if (args.checkDeterminism) {
-    const diverged = report.universes.filter((u) =>
-      u.violations.some((v) => v.oracle === "determinism"),
-    ).length;
+    // A universe gets at most one determinism violation (runJob adds it once).
+    const diverged = s.violationsByOracle.determinism ?? 0;
     io.out(
       diverged === 0
-        ? `determinism checked: ${report.universes.length} universes ran twice, every trace hash equal`
-        : `determinism checked: ${diverged} of ${report.universes.length} universes gave a different trace the second time`,
+        ? `determinism checked: ${s.universes} universes ran twice, every trace hash equal`
+        : `determinism checked: ${diverged} of ${s.universes} universes gave a different trace the second time`,
     );
   }
-  // A report that cannot be written after all is said, and the violations still exit 1.
-  let unwritten = false;
-  const write = async (f: () => void | Promise<void>) => {
-    try {
-      await f();
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      io.err(`omnigraph-sim: ${e.message}\n`);
-      unwritten = true;
-    }
-  };
-  if (args.json !== undefined)
-    await write(() => writeOut(args.json as string, `${JSON.stringify(report, null, 2)}\n`));
-  if (args.junit !== undefined) await write(() => writeOut(args.junit as string, toJunit(report)));
-  if (args.html !== undefined)
-    await write(() => writeHtmlReport(report, args.html as string, scenarios, io));
   return verdict === 1 ? 1 : unwritten ? 2 : 0;
+}
+
+/**
+ * The failing universes `shrinkFailures` would pick (the first failing one per oracle and code
+ * of its first violation, up to `max`), kept as the fleet streams: not every failure.
+ */
+class ShrinkCandidates implements Reporter {
+  readonly records: UniverseRecord[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  onStart(): void {}
+
+  onUniverse(u: UniverseRecord): void {
+    const v = u.violations[0];
+    if (this.records.length >= this.max || u.verdict !== "fail" || v === undefined) return;
+    const key = `${v.oracle}/${v.code}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.records.push(u);
+  }
+
+  onEnd(): void {}
 }
 
 async function replayCommand(args: Args, io: Io): Promise<number> {
@@ -306,6 +365,16 @@ export async function runCli(): Promise<void> {
     tty: process.stderr.isTTY === true && process.env.CI === undefined,
     now: wallMs,
     columns: () => process.stderr.columns,
+    onSignal: (handler) => {
+      const int = () => handler("SIGINT");
+      const term = () => handler("SIGTERM");
+      process.on("SIGINT", int);
+      process.on("SIGTERM", term);
+      return () => {
+        process.off("SIGINT", int);
+        process.off("SIGTERM", term);
+      };
+    },
   });
 }
 

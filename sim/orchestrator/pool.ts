@@ -19,14 +19,21 @@ export type WireReply =
   | { readonly id: number; readonly ok: true; readonly result: UniverseResult }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
+/** A job and its place in the fleet's job order (results are reported in that order). */
+export interface IndexedJob {
+  readonly index: number;
+  readonly job: UniverseJob;
+}
+
 /** Jobs queued in a worker beyond the one it runs (covers a busy main thread's delay). */
 const JOBS_AHEAD = 2;
 
 /**
  * A fixed pool of worker threads pulling jobs in order, optionally joined by the calling thread
  * itself (`inline`: it is already loaded, so it starts at once and spares a thread's start-up).
- * Results come back keyed by job id, so the fleet's report is the same for any pool size; only
- * progress order can differ.
+ * Results come back keyed by job index, and the fleet reports them in index order, so what it
+ * reports is the same for any pool size. At most `size * (JOBS_AHEAD + 1) + 1` jobs are in
+ * flight at a time: the bound of the fleet's reorder buffer.
  */
 export class UniversePool {
   private readonly workers: Worker[] = [];
@@ -43,58 +50,71 @@ export class UniversePool {
     return new UniversePool(size, entry ?? (await workerEntry()));
   }
 
+  /**
+   * Runs jobs drawn one at a time from `jobs` (a lazy plan is never drawn ahead of what runs)
+   * until it ends or `shouldStop` says so, and every job sent is answered; each result comes
+   * with its job's index in `jobs`. `abandon` settles the run at once, answered or not (a
+   * second Ctrl-C; `close` then terminates the threads).
+   */
   async runAll(
-    jobs: readonly UniverseJob[],
+    jobs: Iterable<UniverseJob>,
     checkDeterminism: boolean,
-    onResult: (job: UniverseJob, result: UniverseResult) => void,
+    onResult: (job: UniverseJob, result: UniverseResult, index: number) => void,
     shouldStop: () => boolean,
     inline?: (job: UniverseJob) => Promise<UniverseResult>,
+    abandon?: Promise<void>,
   ): Promise<void> {
-    let next = 0;
+    const source = jobs[Symbol.iterator]();
+    let drawn = 0;
+    const draw = (): IndexedJob | undefined => {
+      if (shouldStop()) return undefined;
+      const n = source.next();
+      return n.done ? undefined : { index: drawn++, job: n.value };
+    };
     // The calling thread as one more worker: a universe, then a turn of the event loop so the
     // pool's replies are taken (each thread has a job queued meanwhile), then the next.
     const driveInline = async (run: (job: UniverseJob) => Promise<UniverseResult>) => {
-      while (next < jobs.length && !shouldStop()) {
-        const job = jobs[next++] as UniverseJob;
-        onResult(job, await run(job));
+      for (let item = draw(); item !== undefined; item = draw()) {
+        onResult(item.job, await run(item.job), item.index);
         await nextTurn();
       }
     };
     const drive = (w: Worker): Promise<void> =>
       new Promise((resolve, reject) => {
-        // Jobs sent and not yet answered. Each worker holds jobs ahead of the one it runs, so
-        // it never waits for this thread between universes (it runs them one at a time).
-        let inFlight = 0;
+        // Jobs sent and not yet answered, by index. Each worker holds jobs ahead of the one it
+        // runs, so it never waits for this thread between universes (it runs them one at a time).
+        const inFlight = new Map<number, UniverseJob>();
+        let drained = false;
         const send = () => {
-          if (next >= jobs.length || shouldStop()) {
-            if (inFlight > 0) return;
+          const item = drained ? undefined : draw();
+          if (item === undefined) {
+            drained = true;
+            if (inFlight.size > 0) return;
             w.off("message", onMessage);
             w.off("error", onError);
             resolve();
             return;
           }
-          inFlight++;
-          const id = next++;
-          const job = jobs[id] as UniverseJob;
+          inFlight.set(item.index, item.job);
           const wire: WireJob = {
-            id,
-            scenario: job.scenario,
-            seed: job.seed,
-            defects: job.defects,
+            id: item.index,
+            scenario: item.job.scenario,
+            seed: item.job.seed,
+            defects: item.job.defects,
             checkDeterminism,
           };
           w.postMessage(wire);
         };
         const onMessage = (reply: WireReply) => {
-          inFlight--;
-          const job = jobs[reply.id] as UniverseJob;
+          const job = inFlight.get(reply.id) as UniverseJob;
+          inFlight.delete(reply.id);
           if (!reply.ok) {
             reject(
               new Error(`worker failed on ${job.scenario.name} seed ${job.seed}: ${reply.error}`),
             );
             return;
           }
-          onResult(job, reply.result);
+          onResult(job, reply.result, reply.id);
           send();
         };
         const onError = (e: Error) => reject(e);
@@ -102,10 +122,11 @@ export class UniversePool {
         w.on("error", onError);
         for (let i = 0; i <= JOBS_AHEAD; i++) send();
       });
-    await Promise.all([
+    const all = Promise.all([
       ...this.workers.map(drive),
       ...(inline === undefined ? [] : [driveInline(inline)]),
     ]);
+    await (abandon === undefined ? all : Promise.race([all, abandon]));
   }
 
   async close(): Promise<void> {

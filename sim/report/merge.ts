@@ -40,5 +40,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     defects,
     elapsed,
     reports.some((r) => r.summary.stoppedByTimeLimit),
+    // A shard stopped by a signal makes the merged report partial too.
+    reports.find((r) => r.summary.interrupted !== undefined)?.summary.interrupted,
   );
 }

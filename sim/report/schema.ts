@@ -55,6 +55,11 @@ export const SummarySchema = z
     elapsedMs: z.number(),
     universesPerSecond: z.number(),
     stoppedByTimeLimit: z.boolean(),
+    /**
+     * Present only when a signal stopped the fleet: the report holds the universes that
+     * finished before it (a partial report), and the CLI exited 130 (SIGINT) or 143 (SIGTERM).
+     */
+    interrupted: z.enum(["SIGINT", "SIGTERM"]).optional(),
   })
   .strict();
 export type Summary = z.infer<typeof SummarySchema>;
@@ -74,3 +79,6 @@ export const ReportSchema = z
   })
   .strict();
 export type Report = z.infer<typeof ReportSchema>;
+
+/** A report without its universes: what a streaming fleet knows at its end. */
+export type ReportEnd = Omit<Report, "universes">;

@@ -1,6 +1,6 @@
 import type { Reporter } from "../orchestrator/reporter.ts";
-import type { Report, UniverseRecord } from "../report/schema.ts";
-import { formatSummary } from "./format.ts";
+import type { ReportEnd, UniverseRecord } from "../report/schema.ts";
+import { formatFailure, formatTotals, MAX_PRINTED_FAILURES } from "./format.ts";
 
 export interface ConsoleSink {
   readonly out: (line: string) => void;
@@ -77,14 +77,22 @@ export function ttyLine(p: Progress, columns: number | undefined): string {
   return `[${"#".repeat(filled)}${".".repeat(bar - filled)}] ${text}`;
 }
 
-/** Progress to stderr (a redrawn line on a TTY, plain lines in CI), summary and failures to stdout. */
+/**
+ * Progress to stderr (a redrawn line on a TTY, plain lines in CI); failures to stdout as they
+ * are found (the first MAX_PRINTED_FAILURES in full, in job order), the summary at the end.
+ */
 export class ConsoleReporter implements Reporter {
   private failures = 0;
   private startMs = 0;
   private lastDrawMs = Number.NEGATIVE_INFINITY;
   private lastDecile = -1;
+  /** A TTY line is drawn and not yet ended by a newline. */
+  private lineOpen = false;
 
-  constructor(private readonly sink: ConsoleSink) {}
+  constructor(
+    private readonly sink: ConsoleSink,
+    private readonly maxFailures = MAX_PRINTED_FAILURES,
+  ) {}
 
   onStart(_total: number): void {
     // The header (what will run) is the command's: it knows scenarios, seeds and workers.
@@ -92,7 +100,15 @@ export class ConsoleReporter implements Reporter {
   }
 
   onUniverse(record: UniverseRecord, done: number, total: number): void {
-    if (record.verdict !== "pass") this.failures++;
+    if (record.verdict !== "pass") {
+      this.failures++;
+      if (this.failures <= this.maxFailures) {
+        // Off the terminal's progress line first, and redraw it after.
+        const erased = this.endLine(true);
+        for (const line of formatFailure(record)) this.sink.out(line);
+        if (erased) this.lastDrawMs = Number.NEGATIVE_INFINITY;
+      }
+    }
     const now = this.sink.now?.();
     const p: Progress = {
       done,
@@ -108,6 +124,7 @@ export class ConsoleReporter implements Reporter {
       if (now !== undefined) this.lastDrawMs = now;
       // \x1b[K clears what a longer previous line left to the right.
       this.sink.progress(`\r${ttyLine(p, this.sink.columns?.())}\x1b[K${last ? "\n" : ""}`);
+      this.lineOpen = !last;
       return;
     }
     const decile = Math.floor((done / Math.max(total, 1)) * 10);
@@ -118,7 +135,21 @@ export class ConsoleReporter implements Reporter {
     this.sink.progress(`progress ${progressText(p)}\n`);
   }
 
-  onEnd(report: Report): void {
-    for (const line of formatSummary(report)) this.sink.out(line);
+  onEnd(end: ReportEnd): void {
+    // A run stopped early (time limit, signal) leaves its TTY line open: end it.
+    this.endLine(false);
+    for (const line of formatTotals(end.summary, this.failures, this.maxFailures))
+      this.sink.out(line);
+  }
+
+  /**
+   * Leaves an open TTY progress line: erased (before stdout output) or ended by a newline;
+   * says whether there was one.
+   */
+  private endLine(erase: boolean): boolean {
+    if (!this.lineOpen) return false;
+    this.sink.progress(erase ? "\r\x1b[K" : "\n");
+    this.lineOpen = false;
+    return true;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../sim/cli/main.ts";
-import type { UniverseRecord } from "../../sim/report/schema.ts";
+import type { ReportEnd, UniverseRecord } from "../../sim/report/schema.ts";
 import {
   ConsoleReporter,
   formatDuration,
@@ -12,18 +12,26 @@ import {
 const record = (verdict: UniverseRecord["verdict"]) => ({ verdict }) as UniverseRecord;
 
 /** A reporter on a clock the test moves, and everything it wrote to stderr. */
-function harness(tty: boolean, columns?: number) {
+function harness(tty: boolean, columns?: number, maxFailures = 0) {
   let t = 0;
   const writes: string[] = [];
-  const reporter = new ConsoleReporter({
-    out: () => {},
-    progress: (text) => writes.push(text),
-    tty,
-    now: () => t,
-    ...(columns !== undefined ? { columns: () => columns } : {}),
-  });
+  const out: string[] = [];
+  const reporter = new ConsoleReporter(
+    {
+      out: (line) => {
+        out.push(line);
+        writes.push(`stdout:${line}`);
+      },
+      progress: (text) => writes.push(text),
+      tty,
+      now: () => t,
+      ...(columns !== undefined ? { columns: () => columns } : {}),
+    },
+    maxFailures,
+  );
   return {
     writes,
+    out,
     reporter,
     at: (ms: number) => {
       t = ms;
@@ -64,6 +72,56 @@ describe("the progress line", () => {
     expect(visible(h.writes[10] as string)).toBe("101/1000 universes (10%) | failing 1");
     expect(h.writes.at(-1)?.endsWith("\x1b[K\n")).toBe(true);
     expect(h.writes.slice(0, -1).every((w) => !w.includes("\n"))).toBe(true);
+  });
+
+  it("a failure found mid-run prints at once, off the TTY's line, which is then redrawn", () => {
+    const h = harness(true, 80, 1);
+    h.reporter.onStart(10);
+    const failing = {
+      ...record("fail"),
+      scenario: "trap",
+      seed: 3,
+      defects: [],
+      violations: [],
+      known: [],
+      replay: "pnpm sim replay --scenario trap --seed 3",
+      traceHash: "abc",
+    } as UniverseRecord;
+    h.at(0);
+    h.reporter.onUniverse(record("pass"), 1, 10);
+    h.at(10);
+    h.reporter.onUniverse(failing, 2, 10);
+    h.at(20);
+    h.reporter.onUniverse({ ...failing, seed: 4 }, 3, 10);
+    expect(h.writes[0]?.startsWith("\r")).toBe(true);
+    // The line is erased, the failure printed on stdout, the line drawn again at once.
+    expect(h.writes[1]).toBe("\r\x1b[K");
+    expect(h.writes[2]).toBe("stdout:FAIL trap seed 3");
+    expect(h.out).toContain("  replay: pnpm sim replay --scenario trap --seed 3");
+    expect(visible(h.writes.at(-1) as string)).toContain("2/10 universes (20%) | failing 1");
+    // Past the first maxFailures, failures are counted, not printed.
+    expect(h.out.some((l) => l.includes("seed 4"))).toBe(false);
+    // An interrupted run's open line is ended before the summary.
+    h.reporter.onEnd({
+      summary: {
+        universes: 3,
+        passed: 1,
+        failed: 2,
+        crashed: 0,
+        violations: 0,
+        violationsByOracle: {},
+        knownFindings: {},
+        scenarios: ["trap"],
+        seeds: { from: 2, to: 4 },
+        elapsedMs: 20,
+        universesPerSecond: 150,
+        stoppedByTimeLimit: false,
+        interrupted: "SIGINT",
+      },
+    } as ReportEnd);
+    const end = h.writes.findIndex((w) => w === "\n");
+    expect(end).toBeGreaterThan(2);
+    expect(h.writes[end + 1]).toBe("stdout:... and 1 more failing universes (see --json)");
   });
 
   it("on a wide TTY, with a bar in front", () => {

@@ -85,7 +85,7 @@ function summarySection(report: Report): Html {
 <dt>defects</dt><dd>${defectsText(report.defects)}</dd>
 <dt>harness version</dt><dd>${report.harnessVersion}</dd>
 <dt>node</dt><dd>${report.nodeVersion}</dd>
-<dt>elapsed</dt><dd>${seconds(s.elapsedMs)}${s.stoppedByTimeLimit ? " (stopped by the time limit)" : ""}</dd>
+<dt>elapsed</dt><dd>${seconds(s.elapsedMs)}${s.stoppedByTimeLimit ? " (stopped by the time limit)" : ""}${s.interrupted !== undefined ? ` (interrupted by ${s.interrupted}: a partial report)` : ""}</dd>
 <dt>universes / s</dt><dd>${s.universesPerSecond}</dd>
 </dl>
 <div><h3>Violations by oracle</h3>${
