@@ -48,7 +48,12 @@ import {
 import { initGraph } from "../../src/engine/index.ts";
 import type { DefectName } from "../../src/world/defects.ts";
 import type { Process } from "../../src/world/process.ts";
-import { MemoryStore } from "../../src/world/store/MemoryStore.ts";
+import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
+import {
+  type BackendProfile,
+  backendStore,
+  installBackendProfile,
+} from "../../src/world/store/profiles.ts";
 import { World } from "../../src/world/world.ts";
 import { CONFIG_DIR, fixtureTree, SCHEMA, SCHEMA_V2 } from "./fixtureFiles.ts";
 
@@ -61,6 +66,8 @@ export interface FixtureOptions {
   readonly defects?: Iterable<DefectName>;
   readonly env?: Readonly<Record<string, string>>;
   readonly trace?: boolean;
+  /** The storage backend the world runs over (src/world/store/profiles.ts); object-store when absent. */
+  readonly backend?: BackendProfile;
 }
 
 export type RunResult<T> =
@@ -76,13 +83,14 @@ export class ClusterFixture {
   private harness: Process | undefined;
 
   constructor(opts: FixtureOptions = {}) {
-    this.store = new MemoryStore();
+    this.store = backendStore(opts.backend ?? "object-store");
     this.world = World.simulated(opts.seed ?? 1, {
       store: this.store,
       ...(opts.defects ? { defects: opts.defects } : {}),
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.trace !== undefined ? { trace: opts.trace } : {}),
     });
+    installBackendProfile(this.world, opts.backend ?? "object-store");
     const tree = fixtureTree(opts.variant ?? "tests");
     this.vol = tree.vol;
     this.workTree = tree.workTree;

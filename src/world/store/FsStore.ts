@@ -145,15 +145,24 @@ export class FsStore implements ObjectStore {
     }
   }
 
+  /**
+   * One `rename`, as LocalFileSystem does it: when it fails for a missing path and the source
+   * is there, the destination's parents are created and it is tried again; a missing source
+   * creates nothing.
+   */
   async rename(from: string, to: string): Promise<void> {
     checkKey(to);
-    await this.ensureParent(to);
-    try {
-      await this.fs.rename(this.path(from), this.path(to));
-    } catch (e) {
-      if (errCode(e) === "ENOENT")
-        throw new StoreError("not_found", from, `rename source '${from}' does not exist`);
-      throw new StoreError("io", from, `rename '${from}' failed: ${String(e)}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.fs.rename(this.path(from), this.path(to));
+        return;
+      } catch (e) {
+        if (errCode(e) !== "ENOENT")
+          throw new StoreError("io", from, `rename '${from}' failed: ${String(e)}`);
+        if (attempt > 0 || (await this.readText(from)) === null)
+          throw new StoreError("not_found", from, `rename source '${from}' does not exist`);
+        await this.ensureParent(to);
+      }
     }
   }
 }
