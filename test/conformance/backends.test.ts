@@ -21,6 +21,7 @@ import fc from "fast-check";
 import { Volume } from "memfs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StepLabel } from "../../src/catalog/failpoints.ts";
+import { initGraph, openGraph } from "../../src/engine/index.ts";
 import type { Process } from "../../src/world/process.ts";
 import { LocalFsStore, S3Store, s3Etag, sha256Token } from "../../src/world/store/BackendStores.ts";
 import { type FsPromisesLike, FsStore } from "../../src/world/store/FsStore.ts";
@@ -505,6 +506,79 @@ describe("a graph create whose init failed after claiming _schema.pg", () => {
         expect(next.ok, JSON.stringify(next.diagnostics)).toBe(true);
         expect(next.converged).toBe(true);
       }
+    },
+  );
+});
+
+// ---- through the engine: a metadata-only schema apply dying inside its promotion ----
+
+describe("a metadata-only schema apply (no SchemaApply sidecar) dying inside the promotion of _schema.pg", () => {
+  const V1 = "node Person { name: String @key }\n";
+  const V2 = 'node Person @description("people") { name: String @key }\n';
+
+  /** Init, then an apply killed at the k-th promotion write, then a read-write open. */
+  async function dieInPromotion(profile: BackendProfile, k: number) {
+    const store = backendStore(profile);
+    const world = World.simulated(1, { store });
+    installBackendProfile(world, profile);
+    const h = world.spawn("init");
+    expect((await World.run(h, () => initGraph(h, "g", V1))).kind).toBe("returned");
+    const p = world.spawn("apply");
+    const g = await openGraph(p, "g", "read_write");
+    world.failpoints.set(
+      "engine.schema_apply.promote_staging.before",
+      k === 1 ? "crash" : `${k - 1}*off->crash`,
+    );
+    expect((await World.run(p, () => g.applySchema(V2, { allowDataLoss: false }))).kind).toBe(
+      "died",
+    );
+    world.failpoints.clearAll();
+    const before = store.keys().filter((x) => x.endsWith(".staging"));
+    const stagingPg = store.getSync("g/_schema.pg.staging")?.text ?? null;
+    const q = world.spawn("open");
+    const opened = await World.run(q, async () => {
+      try {
+        return (await openGraph(q, "g", "read_write")).schemaSource();
+      } catch (e) {
+        return `refused: ${String(e)}`;
+      }
+    });
+    const after = store.keys().filter((x) => x.endsWith(".staging"));
+    return {
+      store,
+      before,
+      stagingPg,
+      after,
+      opened: opened.kind === "returned" ? opened.value : "died",
+    };
+  }
+
+  it.each(BACKEND_PROFILES)(
+    "%s: dying before the first promotion lands is F4's ambiguity (staging kept for the operator)",
+    async (profile) => {
+      const r = await dieInPromotion(profile, 1);
+      expect(r.opened).toContain("cannot disambiguate pre- vs post-commit crash");
+      expect(r.after).toHaveLength(3);
+    },
+  );
+
+  it("s3: dying between the copy and the delete leaves _schema.pg.staging equal to the new _schema.pg; the open takes it for a no-op apply, deletes every staging file, and the graph no longer opens", async () => {
+    const r = await dieInPromotion("s3", 2);
+    expect(r.stagingPg).toBe(V2);
+    expect(r.store.getSync("g/_schema.pg")?.text).toBe(V2);
+    expect(r.before).toHaveLength(3);
+    // The new contract's only copies (ir and state staging) are gone; the live ones are old.
+    expect(r.after).toEqual([]);
+    expect(r.opened).toContain("no longer matches the accepted compiled schema");
+  });
+
+  it.each(["object-store", "local-fs"] as const)(
+    "%s: the same point does not exist (a rename is one write); the next write's death completes on open",
+    async (profile) => {
+      const r = await dieInPromotion(profile, 2);
+      expect(r.store.getSync("g/_schema.pg")?.text).toBe(V2);
+      expect(r.opened).toBe(V2);
+      expect(r.after).toEqual([]);
     },
   );
 });
