@@ -24,6 +24,12 @@ export interface DrawView {
   readonly ledgerGraphs: readonly string[];
   /** Graph ids whose root exists in the store. */
   readonly rootGraphs: readonly string[];
+  /**
+   * Draw hostile configuration too (invalid bundles and bindings, broken queries, unresolvable
+   * provider profiles, a broken cluster.yaml). Absent or false: only valid configuration, with
+   * exactly the draws a universe made before hostile edits existed.
+   */
+  readonly hostile?: boolean;
 }
 
 /** What an operation's execution gets: one process of the universe's world, and the system. */

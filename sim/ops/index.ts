@@ -5,6 +5,7 @@ import { bootOp } from "./boot.ts";
 import { branchCreateOp } from "./branchCreate.ts";
 import { branchDeleteOp } from "./branchDelete.ts";
 import { concurrentlyOp } from "./concurrently.ts";
+import { editClusterOp } from "./editCluster.ts";
 import { editPolicyOp } from "./editPolicy.ts";
 import { editProviderOp } from "./editProvider.ts";
 import { editQueryOp } from "./editQuery.ts";
@@ -31,6 +32,7 @@ export const OPS = {
   "edit-query": editQueryOp,
   "edit-policy": editPolicyOp,
   "edit-provider": editProviderOp,
+  "edit-cluster": editClusterOp,
   "add-graph": addGraphOp,
   "remove-graph": removeGraphOp,
   apply: applyOp,

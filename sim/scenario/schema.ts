@@ -293,3 +293,7 @@ export const ScenarioSchema = z.discriminatedUnion("kind", [
   GenerativeScenarioSchema,
 ]);
 export type Scenario = z.infer<typeof ScenarioSchema>;
+    /** Let the operator's edits write hostile configuration too (see DrawView.hostile). */
+    hostileConfig: z.boolean().default(false),
+    /** Draw each universe's operations, features and fault families first (see swarm.ts). */
+    swarm: SwarmSchema.optional(),

@@ -82,7 +82,8 @@ export class Universe {
   private writeWorkTree(): void {
     const files = renderWorkTree(this.desired);
     this.tree.replaceDir(CONFIG_DIR, files);
-    for (const [, text] of files) this.sourcesByDigest.set(sha256Hex(text), text);
+    for (const [, text] of files)
+      if (typeof text === "string") this.sourcesByDigest.set(sha256Hex(text), text);
   }
 
   ctx(name: string): ClusterCtx {

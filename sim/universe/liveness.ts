@@ -1,6 +1,7 @@
 import { SCHEMA_APPLY_LOCK_BRANCH, STAGING_FILES } from "../../src/engine/layout.ts";
 import { AMBIGUOUS_STAGING } from "../findings/metadataOnlyStagingAmbiguity.ts";
 import type { Step } from "../scenario/schema.ts";
+import type { PolicyHostile } from "./desired.ts";
 import { ROOT_OF } from "./observe.ts";
 import type { LivenessRecord } from "./records.ts";
 import type { ApplyView, Diag } from "./system.ts";
@@ -9,9 +10,18 @@ import type { Universe } from "./Universe.ts";
 
 /** Whether the config's query type-checks against the config's schema (else validation fails). */
 export function queryValidAgainst(q: QueryVariant, s: SchemaVariant): boolean {
-  if (q === "parse-error") return false;
+  if (q === "parse-error" || q === "type-error" || q === "non-utf8") return false;
   if (q === "use-bio") return s === "add-optional" || s === "add-required";
   return true;
+}
+
+/**
+ * Whether a hostile policy edit stops a clean apply or boot (validation, the payload phase or
+ * the policy loader says so, naming the bundle). A misspelled scope key is refused by none of
+ * them, so the operator has nothing to react to.
+ */
+function blocksServing(h: PolicyHostile | null): boolean {
+  return h !== null && h !== "misspelled-scope";
 }
 
 export const LIVENESS_ROUNDS = 5;
@@ -79,7 +89,13 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
   }
   // Validation accepts a bundle whose rule names an undeclared group; serve refuses to load
   // it, and its load error is what tells the operator to fix the bundle.
-  if (u.desired.policy.danglingGroup) fixes.push({ op: "edit-policy", change: "revert" });
+  if (u.desired.policy.danglingGroup || blocksServing(u.desired.policy.hostile))
+    fixes.push({ op: "edit-policy", change: "revert" });
+  // A provider profile validation refuses, or one whose key the server's environment lacks
+  // (serve quarantines every graph it embeds for, naming the variable).
+  if (u.desired.provider.hostile !== null) fixes.push({ op: "edit-provider", change: "revert" });
+  // A cluster.yaml that validation refuses: every hostile edit of it is one.
+  if (u.desired.cluster !== null) fixes.push({ op: "edit-cluster", change: "revert" });
   for (const f of fixes) await u.run(f, "liveness");
 
   let converged = false;

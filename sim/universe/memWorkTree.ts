@@ -15,13 +15,14 @@ function fsError(code: string, text: string, syscall: string, path?: string): Er
  * each universe owns one.
  */
 export class MemWorkTree implements WorkTree {
-  private readonly files = new Map<string, string>();
+  /** Text, or bytes for a file whose content is not UTF-8. */
+  private readonly files = new Map<string, string | Uint8Array>();
   private readonly dirs = new Set<string>(["/"]);
   /** Every directory and file with its text: equal keys, equal trees (see WorkTree). */
   contentKey = "";
 
   /** Removes `dir` and everything under it, then writes `files` (relative paths) into it. */
-  replaceDir(dir: string, files: Iterable<readonly [string, string]>): void {
+  replaceDir(dir: string, files: Iterable<readonly [string, string | Uint8Array]>): void {
     const root = abs(dir);
     const under = `${root}/`;
     for (const k of [...this.files.keys()]) if (k.startsWith(under)) this.files.delete(k);
@@ -33,7 +34,14 @@ export class MemWorkTree implements WorkTree {
       this.files.set(p, text);
     }
     const parts: string[] = [...this.dirs].sort();
-    for (const k of [...this.files.keys()].sort()) parts.push(k, this.files.get(k) as string);
+    for (const k of [...this.files.keys()].sort()) {
+      const content = this.files.get(k) as string | Uint8Array;
+      // Bytes are keyed apart from any text (a NUL cannot end a path, \u0001 marks bytes).
+      parts.push(
+        k,
+        typeof content === "string" ? content : `\u0001${Buffer.from(content).toString("hex")}`,
+      );
+    }
     this.contentKey = parts.join("\0");
   }
 
@@ -52,7 +60,7 @@ export class MemWorkTree implements WorkTree {
     return null;
   }
 
-  private text(path: string): string {
+  private content(path: string): string | Uint8Array {
     const bad = this.openError(path, "open");
     if (bad !== null) throw bad;
     const t = this.files.get(abs(path));
@@ -62,11 +70,13 @@ export class MemWorkTree implements WorkTree {
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    return new TextEncoder().encode(this.text(path));
+    const c = this.content(path);
+    return typeof c === "string" ? new TextEncoder().encode(c) : c.slice();
   }
 
   async readText(path: string): Promise<string> {
-    const t = this.text(path);
+    const t = this.content(path);
+    if (typeof t !== "string") return decodeUtf8(t);
     // What a UTF-8 round trip through the file system gives (lone surrogates become U+FFFD).
     return LONE_SURROGATE.test(t) ? decodeUtf8(new TextEncoder().encode(t)) : t;
   }

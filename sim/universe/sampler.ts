@@ -90,7 +90,7 @@ export function sampleStep(
   weights: ReadonlyArray<readonly [OpName, number]> = opWeights(scenario),
   raceRng?: Rng,
 ): Step {
-  const view = drawView(st);
+  const view = { ...drawView(st), hostile: scenario.hostileConfig };
   let pool = weights;
   let step: Drawn | null = null;
   while (step === null && pool.length > 0) {

@@ -1,3 +1,4 @@
+import type { HOSTILE_QUERY_CHANGES } from "../ops/editQuery.ts";
 import type { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
 
 /**
@@ -6,7 +7,10 @@ import type { QUERY_CHANGES, SCHEMA_CHANGES } from "../scenario/schema.ts";
  * conformance suite's.
  */
 export type SchemaVariant = "v1" | Exclude<(typeof SCHEMA_CHANGES)[number], "revert">;
-export type QueryVariant = "v1" | Exclude<(typeof QUERY_CHANGES)[number], "revert">;
+export type QueryVariant =
+  | "v1"
+  | Exclude<(typeof QUERY_CHANGES)[number], "revert">
+  | (typeof HOSTILE_QUERY_CHANGES)[number];
 
 export const SCHEMA_TEXT: Record<SchemaVariant, string> = {
   v1: "\nnode Person {\n  name: String @key\n  age: I32?\n}\n",
@@ -35,4 +39,23 @@ export const QUERY_TEXT: Record<QueryVariant, string> = {
     "\nquery find_person($name: String) {\n  match { $p: Person { name: $name } }\n  return { $p.name, $p.bio }\n}\n",
   "parse-error":
     "\nquery find_person($name: String) {\n  match { $p Person { name: $name } }\n  return { $p.name }\n}\n",
+  // Parses, but names a property no schema variant declares: a type error at validation.
+  "type-error":
+    "\nquery find_person($name: String) {\n  match { $p: Person { name: $name } }\n  return { $p.name, $p.height }\n}\n",
+  // Rendered as bytes that are not UTF-8 (see nonUtf8); this text is what precedes them.
+  "non-utf8":
+    "\nquery find_person($name: String) {\n  match { $p: Person { name: $name } }\n  return { $p.name, $p.age }\n}\n",
 };
+
+/**
+ * A file's content with one byte that can never occur in UTF-8 (0xFF) appended inside a
+ * trailing comment: the reader that requires UTF-8 refuses it, a byte-level digest does not.
+ */
+export function nonUtf8(text: string, comment = "#"): Uint8Array {
+  const head = new TextEncoder().encode(`${text}${comment} latin-1 e-acute as one byte: `);
+  const out = new Uint8Array(head.length + 2);
+  out.set(head);
+  out[head.length] = 0xff;
+  out[head.length + 1] = 0x0a;
+  return out;
+}

@@ -45,10 +45,12 @@ describe("the operation table", () => {
     const rng = Rng.root("op-table");
     for (const op of OP_NAMES) {
       const spec = opSpec(op);
-      const drawn = Array.from({ length: 20 }, () => spec.draw(rng, view)).filter(
-        (s) => s !== null,
-      );
-      for (const step of [...drawn, ...spec.examples(view)]) {
+      const hostile = { ...view, hostile: true };
+      const drawn = [
+        ...Array.from({ length: 20 }, () => spec.draw(rng, view)),
+        ...Array.from({ length: 20 }, () => spec.draw(rng, hostile)),
+      ].filter((s) => s !== null);
+      for (const step of [...drawn, ...spec.examples(view), ...spec.examples(hostile)]) {
         expect((step as { op: string }).op).toBe(op);
         expect(StepSchema.safeParse(step).success, JSON.stringify(step)).toBe(true);
       }
@@ -59,7 +61,8 @@ describe("the operation table", () => {
     const { u, view } = await born();
     const ran: string[] = [];
     for (const op of OP_NAMES) {
-      const [example] = opSpec(op).examples(view);
+      // Hostile examples too: the operator's hand edit of cluster.yaml is drawn only there.
+      const [example] = opSpec(op).examples({ ...view, hostile: true });
       if (example === undefined) continue;
       const rec = await u.run(StepSchema.parse(example));
       expect(rec.outcome.kind, op).not.toBe("skipped");

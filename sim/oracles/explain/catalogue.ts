@@ -7,6 +7,7 @@ import { type GraphView, ROOT_OF } from "../../universe/observe.ts";
 import type { StepRecord } from "../../universe/records.ts";
 import { SCHEMA_TEXT } from "../../universe/texts.ts";
 import type { Failure } from "./failures.ts";
+import { SIM_ENV } from "../../universe/Universe.ts";
 import type { History } from "./history.ts";
 
 /**
@@ -68,7 +69,10 @@ export type RuleName =
   | "approval-not-required"
   | "graph-deleted-concurrently"
   | "rows-misfit-schema"
-  | "bundle-unloadable";
+  | "bundle-unloadable"
+  | "config-hostile"
+  | "bindings-unservable"
+  | "provider-key-unset";
 
 /** Operations with a trait, from the op table: the commands each explanation reasons about. */
 const withTrait = (t: keyof OpTraits): ReadonlySet<string> =>
@@ -223,6 +227,49 @@ const RULES: readonly Rule[] = [
   },
   {
     name: "ledger-missing",
+  {
+    name: "config-hostile",
+    says: "validation (or apply's payload phase) refuses a config the operator broke by hand: an unknown, misspelled, duplicate or reserved key, a dangling or wrong-kind reference, an invalid id, an unknown provider kind, a file that is not UTF-8",
+    codes: [
+      "invalid_cluster_yaml",
+      "duplicate_yaml_key",
+      "future_phase_field",
+      "dangling_embedding_provider_reference",
+      "dangling_graph_reference",
+      "wrong_kind_reference",
+      "invalid_resource_id",
+      "invalid_embedding_provider",
+      "query_file_missing",
+      "resource_payload_write_error",
+    ],
+    explain(f, { record: r }) {
+      const d = r.desired;
+      const by = (what: string) => ({ kind: "refusal" as const, rule: this.name, residue: what });
+      const cluster: Record<string, readonly string[]> = {
+        invalid_cluster_yaml: ["unknown-field", "misspelled-key"],
+        duplicate_yaml_key: ["duplicate-key"],
+        future_phase_field: ["future-field"],
+        dangling_embedding_provider_reference: ["dangling-ref"],
+        invalid_resource_id: ["invalid-graph-id"],
+      };
+      if (d.cluster !== null && cluster[f.code]?.includes(d.cluster))
+        return by(`cluster.yaml (${d.cluster})`);
+      const policy: Record<string, string> = {
+        wrong_kind_reference: "wrong-kind-binding",
+        dangling_graph_reference: "ghost-graph",
+        resource_payload_write_error: "non-utf8",
+      };
+      if (d.policy.hostile !== null && policy[f.code] === d.policy.hostile)
+        return by(`the policy bundle or its bindings (${d.policy.hostile})`);
+      if (f.code === "invalid_embedding_provider" && d.provider.hostile === "unknown-kind")
+        return by("the provider profile (unknown-kind)");
+      if (f.code === "query_file_missing" && /UTF-8/.test(f.message)) {
+        const g = d.graphs.find((x) => x.query === "non-utf8");
+        if (g !== undefined) return by(`the query file of ${g.id} (non-utf8)`);
+      }
+      return null;
+    },
+  },
     says: "commands other than import need a ledger",
     codes: ["state_missing"],
     explain(_f, { record: r }) {
@@ -551,6 +598,45 @@ const BY_CODE = (() => {
 export function rulesFor(code: string): readonly string[] {
   return [...new Set((BY_CODE.get(code) ?? []).map((r) => r.name))];
 }
+  {
+    name: "bindings-unservable",
+    says: "serve refuses to boot a ledger that binds two policy bundles to one scope",
+    codes: ["policy_binding_conflict"],
+    explain(_f, { record: r }) {
+      const owners = new Map<string, string[]>();
+      for (const [addr, e] of Object.entries(r.pre.ledger?.resources ?? {})) {
+        if (!addr.startsWith("policy.") || !Array.isArray(e.applies_to)) continue;
+        for (const scope of e.applies_to)
+          if (typeof scope === "string") owners.set(scope, [...(owners.get(scope) ?? []), addr]);
+      }
+      const shared = [...owners].filter(([, a]) => a.length > 1);
+      return shared.length === 0
+        ? null
+        : {
+            kind: "refusal",
+            rule: this.name,
+            residue: shared.map(([scope, a]) => `${a.join(" and ")} bound to ${scope}`).join("; "),
+          };
+    },
+  },
+  {
+    name: "provider-key-unset",
+    says: "serve quarantines a graph whose applied provider profile names an api key variable the server's environment lacks",
+    codes: ["embedding_provider_unresolved"],
+    explain(f, { record: r }) {
+      const res = r.pre.ledger?.resources ?? {};
+      const bound = res[`graph.${f.graph ?? ""}`]?.embedding_provider;
+      const profile = typeof bound === "string" ? res[bound]?.embedding_profile : undefined;
+      const key =
+        typeof profile === "object" && profile !== null
+          ? (profile as Record<string, unknown>).api_key
+          : undefined;
+      const name = typeof key === "string" ? /^\s*\$\{(.+)\}\s*$/.exec(key)?.[1] : undefined;
+      return name !== undefined && !Object.hasOwn(SIM_ENV, name) && f.message.includes(name)
+        ? { kind: "refusal", rule: this.name, residue: `${bound} names unset \${${name}}` }
+        : null;
+    },
+  },
 
 /**
  * Explains one failure: first by an injection inside its step (Jepsen's indeterminate
