@@ -167,7 +167,9 @@ describe("the local twin is FsStore's twin", () => {
     }),
   );
 
-  async function step(s: ObjectStore, o: fc.Infer<typeof op>): Promise<unknown> {
+  type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+  async function step(s: ObjectStore, o: Op): Promise<unknown> {
     try {
       switch (o.k) {
         case "put":
@@ -212,7 +214,7 @@ describe("the local twin is FsStore's twin", () => {
   it("and over node:fs", async () => {
     const twin = new LocalFsStore();
     const fs = await nodeFsStore();
-    const ops: Array<fc.Infer<typeof op>> = [
+    const ops: Array<Op> = [
       { k: "put", key: "g/s/t/z.json", text: "z" },
       { k: "put", key: "g/x.json", text: "x" },
       { k: "rename", key: "g/x.json", to: "h/w.json" },
