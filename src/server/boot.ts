@@ -109,7 +109,12 @@ export async function bootServerWithRegistry(
   }
 
   const requireAllGraphs = opts.strict === true || envFlag(env, ENV_REQUIRE_ALL_GRAPHS);
-  const settings = loadStartupSettings(snapshot, env, { requireAllGraphs, clusterRoot, preFix });
+  const settings = loadStartupSettings(snapshot, env, {
+    requireAllGraphs,
+    clusterRoot,
+    preFix,
+    sharedBundleConflicts: proc.world.hasDefect("bundle-bound-twice-conflicts"),
+  });
   if (!settings.ok) return failed(settings.failure);
   const s = settings.settings;
 

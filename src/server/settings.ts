@@ -71,6 +71,8 @@ export function loadStartupSettings(
     readonly requireAllGraphs: boolean;
     readonly clusterRoot: string;
     readonly preFix: boolean;
+    /** Defect `bundle-bound-twice-conflicts`: a bundle governing two graphs is a conflict. */
+    readonly sharedBundleConflicts?: boolean;
   },
 ): SettingsOutcome {
   const quarantined = layerOneQuarantines(snapshot);
@@ -93,6 +95,13 @@ export function loadStartupSettings(
   let serverPolicy: string | null = null;
   const graphPolicies = new Map<string, string>();
   for (const policy of snapshot.policies) {
+    const graphBindings = policy.applies_to.filter((b) => b.startsWith("graph."));
+    if (opts.sharedBundleConflicts === true && graphBindings.length > 1) {
+      return fail(
+        "policy_binding_conflict",
+        `multiple policy bundles bind graph '${graphBindings[1]?.slice(6)}'; cluster-mode serving supports one bundle per scope — split or merge bundles`,
+      );
+    }
     for (const binding of policy.applies_to) {
       if (binding === "cluster") {
         if (serverPolicy !== null) {

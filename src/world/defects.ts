@@ -33,6 +33,8 @@ export const DEFECTS = {
     "refresh records a graph whose root exists but does not open as missing, instead of reporting the failed observation",
   "failed-apply-removes-created-graph":
     "an apply that fails right after a graph create removes the graph it just committed, instead of leaving it for the sweep to roll forward",
+  "bundle-bound-twice-conflicts":
+    "serve counts a bundle bound to several graphs as several bundles, and refuses to boot any cluster whose one bundle governs more than one graph",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

@@ -102,4 +102,49 @@ describe("outcomes-are-explained", () => {
     expect(v).toMatchObject({ code: "unexplained_failure", step: 3 });
     expect(v?.observed).toMatch(/refusing to open with 1 pending recovery sidecar/);
   });
+
+  it("explains hostile config refusals by the hand edit that broke the config", async () => {
+    const { out } = await explained(`  - op: edit-cluster
+    change: misspelled-key
+  - op: apply
+  - op: edit-cluster
+    change: revert
+  - op: edit-policy
+    change: non-utf8
+  - op: apply
+  - op: edit-policy
+    change: wrong-kind-binding
+  - op: plan
+`);
+    const at = (step: number) => out.filter((o) => o.step === step);
+    expect(at(1)).toEqual([
+      {
+        step: 1,
+        code: "invalid_cluster_yaml",
+        why: { kind: "refusal", rule: "config-hostile", residue: "cluster.yaml (misspelled-key)" },
+      },
+    ]);
+    expect(at(4).map((o) => [o.code, o.why?.kind === "refusal" && o.why.rule])).toEqual([
+      ["resource_payload_write_error", "config-hostile"],
+    ]);
+    expect(at(6).map((o) => o.code)).toContain("wrong_kind_reference");
+    expect(at(6).every((o) => o.why !== null)).toBe(true);
+  });
+
+  it("explains a boot refused for two bundles on one graph, and nothing else (defect bundle-bound-twice-conflicts)", async () => {
+    const two = await explained(`  - op: edit-policy
+    change: second-bundle
+  - op: apply
+  - op: boot
+`);
+    expect(two.out.find((o) => o.code === "policy_binding_conflict")?.why).toEqual({
+      kind: "refusal",
+      rule: "bindings-unservable",
+      residue: "policy.audit and policy.base bound to graph.archive",
+    });
+    const broken = await explained("  - op: boot\n", ["bundle-bound-twice-conflicts"]);
+    expect(broken.out).toEqual([{ step: 0, code: "policy_binding_conflict", why: null }]);
+    const v = broken.result.violations.find((x) => x.oracle === "outcomes-are-explained");
+    expect(v).toMatchObject({ code: "unexplained_failure", step: 0 });
+  });
 });
