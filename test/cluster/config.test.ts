@@ -112,6 +112,16 @@ describe("config loading", () => {
     expect(out.diagnostics[0]?.message).toBe("duplicate YAML key `graphs` on line 3");
   });
 
+  it("a duplicate key hides reserved fields (upstream's scan reads a Mapping, which refuses duplicates)", async () => {
+    // crates/omnigraph-cluster/src/config.rs `future_field_diagnostics` @7fd23c54: the text is
+    // read as a serde_yaml::Value, whose Mapping refuses a duplicate key anywhere, and then
+    // nothing is reported; the line scan still reports the duplicate.
+    const out = await load({ "cluster.yaml": "version: 1\nversion: 1\nui: {}\ngraphs: {}\n" });
+    expect(out.diagnostics.map((d) => d.code)).toEqual(["duplicate_yaml_key"]);
+    const flow = await load({ "cluster.yaml": "version: 1\nui: {}\ngraphs: { a: {}, a: {} }\n" });
+    expect(flow.diagnostics.map((d) => d.code)).toEqual(["invalid_cluster_yaml"]);
+  });
+
   it("the duplicate scan keeps quoted hashes and tracks nesting", () => {
     expect(duplicateKeyDiagnostics('"name#display": one\n"name#display": two\n')).toHaveLength(1);
     const nested = duplicateKeyDiagnostics(

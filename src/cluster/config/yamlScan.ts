@@ -82,7 +82,10 @@ export const FUTURE_PHASE_FIELDS = [
 export function futureFieldDiagnostics(text: string): Diagnostic[] {
   let value: unknown;
   try {
-    value = parse(text, { uniqueKeys: false });
+    // Upstream reads the text as a generic YAML value, which refuses a duplicate key in any
+    // mapping (crates/omnigraph-cluster/src/config.rs `future_field_diagnostics`, serde_yaml
+    // 0.9's Mapping), and then reports no reserved field at all.
+    value = parse(text, { uniqueKeys: true });
   } catch {
     return [];
   }
