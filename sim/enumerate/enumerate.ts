@@ -9,6 +9,7 @@ import { BirthCache } from "../universe/birth.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { runUniverse } from "../universe/run.ts";
+import { resolveSwarm } from "../universe/swarm.ts";
 import type { System } from "../universe/system.ts";
 import type { LifeCrash } from "../universe/Universe.ts";
 
@@ -114,7 +115,7 @@ export async function enumerate(
     });
   }
   const base = asScripted(
-    scenario,
+    resolveSwarm(scenario, seed),
     steps,
     opts.defects,
     `crash-state enumeration base of ${scenario.name} seed ${seed}`,

@@ -1,5 +1,6 @@
 import { acceptedPolicyUnservable } from "./acceptedPolicyUnservable.ts";
 import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
+import { droppedTypeCannotReturn } from "./droppedTypeCannotReturn.ts";
 import { initCleanupDestroysCommittedGraph } from "./initCleanupDestroysCommittedGraph.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
@@ -24,4 +25,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   acceptedPolicyUnservable,
   refreshDropsLiveGraph,
   rolledBackDatasetBlocksRetry,
+  droppedTypeCannotReturn,
 ];

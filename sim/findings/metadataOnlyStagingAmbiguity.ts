@@ -12,8 +12,8 @@ const WINDOW_POINTS =
   "schema_apply\\.(after_staging_write|after_manifest_commit)|graph_publish\\.|engine\\.schema_apply\\.(staging_write_|promote_staging)|engine\\.manifest\\.|engine\\.commits\\.append";
 const WINDOW = new RegExp(`^(${WINDOW_POINTS})`);
 const WINDOW_DEATH = new RegExp(`(${WINDOW_POINTS})`);
-/** Keys a write of the window touches. */
-const WINDOW_KEY = /(\.staging$|\/__manifest\/versions\/|\/_graph_commits\.lance\/)/;
+/** Keys a call of the window touches (the writes, and the listings the commit reads first). */
+const WINDOW_KEY = /(\.staging$|\/__manifest\/versions(\/|$)|\/_graph_commits\.lance(\/|$))/;
 
 /**
  * The liveness remedy removes the staging as the engine's message says, so serve-liveness
@@ -41,17 +41,23 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
   scenario: "metadata-only-staging",
   laterUpstream: null,
   matches(v, input) {
-    // The graph no longer opens after the step, for exactly this reason...
-    if (v.oracle !== "crash-contract" || v.code !== "graph_unopenable") return false;
+    // The graph no longer opens after the step, for exactly this reason; or a later apply,
+    // which never opens an unchanged graph, accepts it and the server then cannot open it...
+    const unopenable = v.oracle === "crash-contract" && v.code === "graph_unopenable";
+    const acceptedUnservable =
+      v.oracle === "accepted-means-servable" &&
+      (v.code === "applied_graph_not_served" || v.code === "accepted_config_refused");
+    if (!unopenable && !acceptedUnservable) return false;
     if (!v.observed.includes(AMBIGUOUS_STAGING)) return false;
-    // ...and that step stopped a schema apply after its first staging write and before its
-    // last promotion: a failpoint that fired there, a death there, or a storage fault on a
-    // write of that window (a staging file, the manifest version, the commit-graph row; a lost
-    // acknowledgement of the manifest version stops the apply after the manifest moved).
+    // ...and that step (or, for the later apply, a step before it) stopped a schema apply
+    // after its first staging write and before its last promotion: a failpoint that fired
+    // there, a death there, or a storage fault on a write of that window (a staging file, the
+    // manifest version, the commit-graph row; a lost acknowledgement of the manifest version
+    // stops the apply after the manifest moved).
     const rec = input.records[v.step];
     if (rec === undefined) return false;
     return input.events
-      .slice(rec.traceFrom, rec.traceTo)
+      .slice(unopenable ? rec.traceFrom : 0, rec.traceTo)
       .some(
         (e) =>
           (e.t === "fp" && WINDOW.test(e.name) && e.action !== "probe") ||

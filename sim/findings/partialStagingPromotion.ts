@@ -1,4 +1,5 @@
 import type { KnownFinding } from "./KnownFinding.ts";
+import { AMBIGUOUS_STAGING } from "./metadataOnlyStagingAmbiguity.ts";
 
 /** Faults that can stop an apply between staging writes (a lost acknowledgement stops it too). */
 const STAGING_DAMAGE: ReadonlySet<string> = new Set([
@@ -48,11 +49,17 @@ export const partialStagingPromotion: KnownFinding = {
         (r.outcome.kind === "command" || r.outcome.kind === "apply") &&
         r.outcome.view.diagnostics.some((d) => d.message.includes(bricked)),
     );
+    // A later apply never opens a graph it has nothing to change on, so it accepts the
+    // bricked graph and the server then cannot open it: the same brick, seen by the server.
     const symptom =
       (v.oracle === "serve-liveness" && (bootSaysBricked || remedySaysBricked)) ||
       (v.oracle === "crash-contract" &&
         v.code === "graph_unopenable" &&
-        v.observed.includes(bricked));
+        v.observed.includes(bricked)) ||
+      (v.oracle === "accepted-means-servable" &&
+        v.code === "applied_graph_not_served" &&
+        v.observed.includes(bricked) &&
+        !v.observed.includes(AMBIGUOUS_STAGING));
     if (!symptom) return false;
     // Between the first and the last of the three staging writes: after the pg (or ir) write
     // landed and before the state write did.

@@ -1,7 +1,7 @@
 import { interruptedAfter } from "./interruptedAfter.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
-const EXISTS = /Dataset already exists: (graphs\/[^/\s;]+\.omni\/[^\s;]+)/;
+export const DATASET_EXISTS = /Dataset already exists: (graphs\/[^/\s;]+\.omni\/[^\s;]+)/;
 
 export const rolledBackDatasetBlocksRetry: KnownFinding = {
   id: "F11-rolled-back-dataset-blocks-retry",
@@ -32,7 +32,7 @@ export const rolledBackDatasetBlocksRetry: KnownFinding = {
     const failed = v.oracle === "outcomes-are-explained" && v.code === "unexplained_failure";
     const stuck = v.oracle === "serve-liveness" && v.code === "remedy_not_converged";
     if (!failed && !stuck) return false;
-    const path = EXISTS.exec(v.observed)?.[1];
+    const path = DATASET_EXISTS.exec(v.observed)?.[1];
     if (path === undefined) return false;
     // An earlier schema apply created that very dataset (acknowledged, or with its
     // acknowledgement lost) and was interrupted, so its engine sidecar could only roll back.

@@ -26,11 +26,20 @@ function committedCreates(input: JudgeInput, r: StepRecord): Violation[] {
     const after = r.post.graphs[g];
     const settled = r.settled?.post[g];
     const desired = r.desired.graphs.find((d) => d.id === g);
+    // An operator edit racing the step may change the schema file after the command read it:
+    // the create then commits the schema as read, which the desired config before the edit names.
+    const before =
+      r.step.race === undefined
+        ? undefined
+        : input.records[r.index - 1]?.desired.graphs.find((d) => d.id === g);
+    const acceptable = [desired, before].flatMap((d) =>
+      d === undefined ? [] : [sha256Hex(SCHEMA_TEXT[d.schema])],
+    );
     const whole = after?.exists && after.mainVersion !== null && after.schemaText !== null;
     const wrong =
       settled?.kind === "open" &&
       desired !== undefined &&
-      settled.schemaDigest !== sha256Hex(SCHEMA_TEXT[desired.schema]);
+      !acceptable.includes(settled.schemaDigest);
     if (whole && settled?.kind !== "unopenable" && !wrong) continue;
     out.push(
       violation(

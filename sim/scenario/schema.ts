@@ -4,6 +4,7 @@ import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 import { EDIT_OPS, OP_NAMES, OPS, type OpName, type OpTable } from "../ops/index.ts";
 import type { StepOf } from "../ops/OpSpec.ts";
 import { FailpointNameSchema, graphId } from "./primitives.ts";
+import { SwarmSchema } from "./swarm.ts";
 
 export { POLICY_CHANGES } from "../ops/editPolicy.ts";
 export { QUERY_CHANGES } from "../ops/editQuery.ts";
@@ -35,6 +36,23 @@ export const CrashSchema = z.discriminatedUnion("kind", [
     })
     .strict(),
   z.object({ kind: z.literal("kill-at-write"), k: z.number().int().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal("novelty"),
+      mode: z.enum(["crash", "error"]),
+      /**
+       * Placed as the step runs, where the universe has least been: each failpoint the step
+       * reaches fires with chance rate / n², n the times the universe has reached it (a path
+       * never passed before: rate), at most `max` times (an error, then maybe a failure of
+       * the code handling it). The step is recorded with the failpoints it fired at, so it
+       * replays as plain ones; one that fired nowhere is recorded without a crash.
+       */
+      rate: z.number().gt(0).max(1).default(0.5),
+      max: z.number().int().min(1).max(4).default(2),
+      /** Only failpoints whose names start with one of these. */
+      only: z.array(z.string()).optional(),
+    })
+    .strict(),
 ]);
 export type Crash = z.infer<typeof CrashSchema>;
 
@@ -237,6 +255,14 @@ export const CrashPlanSchema = z
       .object({ failpoint: z.number().min(0), killAtWrite: z.number().min(0) })
       .strict()
       .default({ failpoint: 3, killAtWrite: 1 }),
+    /**
+     * Chance that a step given no crash point carries a novelty crash instead (see
+     * CrashSchema): it fires mostly where the universe has not been before, and counts
+     * against \`max\` only when it fires.
+     */
+    novelty: z.number().min(0).max(1).default(0),
+    /** Weigh a learned failpoint by how rarely the universe has passed it, not uniformly. */
+    rare: z.boolean().default(false),
     /** Restrict failpoint placement to names starting with one of these prefixes. */
     only: z.array(z.string()).optional(),
     /** Also crash inside recovery: the step right after a death gets a crash point too. */
@@ -283,6 +309,10 @@ export const GenerativeScenarioSchema = z
      * that kind of command has reached before in the universe).
      */
     races: z.number().min(0).max(1).default(0),
+    /** Let the operator's edits write hostile configuration too (see DrawView.hostile). */
+    hostileConfig: z.boolean().default(false),
+    /** Draw each universe's operations, features and fault families first (see swarm.ts). */
+    swarm: SwarmSchema.optional(),
     liveness: z.boolean().default(true),
   })
   .strict();
@@ -293,7 +323,3 @@ export const ScenarioSchema = z.discriminatedUnion("kind", [
   GenerativeScenarioSchema,
 ]);
 export type Scenario = z.infer<typeof ScenarioSchema>;
-    /** Let the operator's edits write hostile configuration too (see DrawView.hostile). */
-    hostileConfig: z.boolean().default(false),
-    /** Draw each universe's operations, features and fault families first (see swarm.ts). */
-    swarm: SwarmSchema.optional(),

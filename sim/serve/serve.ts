@@ -15,6 +15,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { asScripted } from "../shrink/shrink.ts";
 import { modelSystem } from "../universe/modelSystem.ts";
 import { runUniverse, type UniverseOutcome } from "../universe/run.ts";
+import { resolveSwarm } from "../universe/swarm.ts";
 import { SIM_ENV, summarize, type Universe } from "../universe/Universe.ts";
 
 /** The only address served: a reviewer's own machine, never the network. */
@@ -101,7 +102,7 @@ export async function universeAfter(
     return { outcome: whole, executed, rejections };
   if (opts.step >= executed) throw outOfRange(executed);
   const cut = asScripted(
-    scenario,
+    resolveSwarm(scenario, seed),
     whole.result.steps.slice(0, opts.step + 1),
     whole.result.defects as DefectName[],
     `${scenario.name} seed ${seed} up to step ${opts.step}`,

@@ -13,6 +13,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { BirthCache } from "../universe/birth.ts";
 import { modelOracleDeps, modelSystem } from "../universe/modelSystem.ts";
 import { runUniverse } from "../universe/run.ts";
+import { resolveSwarm } from "../universe/swarm.ts";
 import { asScripted, shrink } from "./shrink.ts";
 
 export interface ShrunkFailure {
@@ -63,7 +64,12 @@ export async function shrinkFailures(
       { system, oracles, findings: KNOWN_FINDINGS, births },
     );
     const note = `shrunk from ${scenario.name} seed ${u.seed}${defects.length ? ` with ${defects.join(", ")}` : ""}: ${v.oracle} ${v.code}`;
-    const initial = asScripted(scenario, original.result.steps, defects, note);
+    const initial = asScripted(
+      resolveSwarm(scenario, u.seed),
+      original.result.steps,
+      defects,
+      note,
+    );
     const run = async (s: typeof initial) => {
       const job: UniverseJob = { scenario: s, seed: u.seed, defects };
       return (await runUniverse(job, { system, oracles, findings: KNOWN_FINDINGS, births })).result;

@@ -176,11 +176,13 @@ export class Universe {
     this.lastObs = await this.observe();
   }
 
-  private arm(crash: Step["crash"]): void {
+  private arm(crash: Step["crash"], index: number): void {
     const list: Crash[] = crash === undefined ? [] : Array.isArray(crash) ? crash : [crash];
     for (const c of list) {
       if (c.kind === "kill-at-write") {
         this.world.setWriteTrigger({ mode: "kill", k: c.k });
+      } else if (c.kind === "novelty") {
+        this.armNovelty(c, index);
       } else {
         const fire = `1*${c.mode}`;
         this.world.failpoints.set(
@@ -191,6 +193,31 @@ export class Universe {
       }
     }
   }
+
+  /**
+   * A crash placed as the step runs: at each failpoint it reaches (nothing else armed there),
+   * a draw from the step's own stream with chance rate / n², n the universe's passes of that
+   * point so far. Each firing is recorded (`novel`) with how many times the step had passed
+   * that point before, which is the plain failpoint crash the step replays as.
+   */
+  private armNovelty(c: Extract<Crash, { kind: "novelty" }>, index: number): void {
+    const rng = this.world.rng.child("novelty").child(String(index));
+    const passes = new Map<FailpointName, number>();
+    const only = c.only;
+    const fired = this.novel;
+    this.world.failpoints.dynamic = (name, reached) => {
+      const before = passes.get(name) ?? 0;
+      passes.set(name, before + 1);
+      if (fired.length >= c.max || fired.some((f) => f.name === name)) return null;
+      if (only !== undefined && !only.some((p) => name.startsWith(p))) return null;
+      if (!rng.chance(c.rate / (reached * reached))) return null;
+      fired.push({ kind: "failpoint", name, mode: c.mode, skip: before });
+      return c.mode;
+    };
+  }
+
+  /** Where the current step's run-time crashes fired, in firing order. */
+  private readonly novel: Array<Extract<Crash, { kind: "failpoint" }>> = [];
 
   /**
    * Arms the step's racing edit: the first time the step reaches `race.at`, the operator's
@@ -222,6 +249,7 @@ export class Universe {
   private disarm(): void {
     for (const name of this.stepArmed) this.world.failpoints.clear(name);
     this.stepArmed.length = 0;
+    this.world.failpoints.dynamic = null;
     this.world.setWriteTrigger({ mode: "off" });
   }
 
@@ -275,7 +303,7 @@ export class Universe {
     const skipped = spec.kind === "command" ? (spec.skip?.(step, pre) ?? null) : null;
     if (skipped !== null) return { kind: "skipped", reason: skipped };
     if (step.race !== undefined) this.armRace(step.race, step.crash);
-    this.arm(step.crash);
+    this.arm(step.crash, index);
     try {
       if (step.op === "concurrently")
         return await this.actConcurrently(step.actors, index, pre, strict);
@@ -356,7 +384,8 @@ export class Universe {
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);
     // The step as it ran: with the faults that actually hit it, pinned by call.
     const hit = faulty?.injected.slice(faultsFrom).map((i) => i.fault) ?? [];
-    const ran = hit.length > 0 || step.faults !== undefined ? withFaults(step, hit) : step;
+    const pinned = hit.length > 0 || step.faults !== undefined ? withFaults(step, hit) : step;
+    const ran = this.placeNovelty(pinned);
     if (reachedBefore !== null) this.learnReach(step.op, reachedBefore);
     const post = isEdit ? pre : await this.observe();
     let settled: StepRecord["settled"];
@@ -389,6 +418,16 @@ export class Universe {
     });
     this.records.push(rec);
     return rec;
+  }
+
+  /** `step` with a run-time crash replaced by where it fired (none: without it). */
+  private placeNovelty(step: Step): Step {
+    const c = step.crash;
+    if (c === undefined || Array.isArray(c) || c.kind !== "novelty") return step;
+    const fired = this.novel.splice(0);
+    const { crash: _planned, ...rest } = step;
+    if (fired.length === 0) return rest as Step;
+    return { ...rest, crash: fired.length === 1 ? fired[0] : fired } as Step;
   }
 
   /** Records which failpoints an operation of this kind reached (op-aware crash placement). */

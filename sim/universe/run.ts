@@ -13,6 +13,7 @@ import { floatingCalls } from "./floating.ts";
 import { livenessPhase } from "./liveness.ts";
 import type { KnownHit, UniverseResult, Violation } from "./result.ts";
 import { opWeights, type SamplerState, sampleStep } from "./sampler.ts";
+import { describeSwarm, resolveSwarm } from "./swarm.ts";
 import type { System } from "./system.ts";
 import { Universe } from "./Universe.ts";
 
@@ -48,7 +49,8 @@ export interface UniverseOutcome {
   readonly universe: Universe;
 }
 
-async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
+async function live(u: Universe, scenario: GenerativeScenario, swarm: boolean): Promise<void> {
+  if (swarm) u.world.trace.push({ t: "note", text: `swarm: ${describeSwarm(scenario)}` });
   if (scenario.faults) {
     const plan = drawFaultPlan(u.world.rng.child("faults"), scenario.faults);
     u.world.trace.push({ t: "note", text: `fault plan: ${describePlan(plan)}` });
@@ -78,12 +80,20 @@ async function live(u: Universe, scenario: GenerativeScenario): Promise<void> {
       rng,
       crashRng,
       scenario,
-      { ...st, desired: u.desired, obs: u.latest() ?? st.obs },
+      {
+        ...st,
+        desired: u.desired,
+        obs: u.latest() ?? st.obs,
+        reachCounts: u.world.failpoints.reached,
+      },
       weights,
       raceRng,
     );
-    if (step.crash) st.crashBudget--;
+    const fired = u.world.failpoints.faultsFired;
     const rec = await u.run(step);
+    // The budget counts deaths and injected errors: a crash point the step never reached
+    // (or a novelty crash that fired nowhere) costs nothing.
+    if (rec.outcome.kind === "died" || u.world.failpoints.faultsFired > fired) st.crashBudget--;
     st.afterDeath = rec.outcome.kind === "died";
   }
   u.world.faults = new NoFaults(u.world.store);
@@ -100,7 +110,9 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       ...(job.scenario.kind === "scripted" ? (job.scenario.defects as DefectName[]) : []),
     ]),
   ].sort();
-  const u = new Universe(job.scenario, job.seed, defects, opts.system, { trace: !opts.bare });
+  // A swarm universe lives the scenario its seed resolves to (its alphabet, features, fixture).
+  const scenario = resolveSwarm(job.scenario, job.seed);
+  const u = new Universe(scenario, job.seed, defects, opts.system, { trace: !opts.bare });
   if (opts.bare) u.world.failpoints.enabled = false;
   u.world.callBudget = opts.callBudget ?? DEFAULT_CALL_BUDGET;
   let error: string | undefined;
@@ -111,9 +123,14 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     await u.birth(opts.births);
     lifeStart = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     if (job.life) u.armLife(job.life);
-    if (job.scenario.kind === "generative") await live(u, job.scenario);
+    if (scenario.kind === "generative")
+      await live(
+        u,
+        scenario,
+        job.scenario.kind === "generative" && job.scenario.swarm !== undefined,
+      );
     else {
-      if (job.scenario.steps.some((s) => s.faults !== undefined)) {
+      if (scenario.steps.some((s) => s.faults !== undefined)) {
         // Faults pinned to steps (a recorded or shrunk universe): replayed exactly, no draws.
         u.faulty = FaultyStore.scripted(
           u.world.store,
@@ -130,12 +147,12 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
           u.world.clock,
           u.world.trace,
         );
-      for (const s of job.scenario.steps) await u.run(s);
+      for (const s of scenario.steps) await u.run(s);
       u.world.faults = new NoFaults(u.world.store);
     }
     lifeEnd = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     u.disarmLife();
-    if (job.scenario.liveness) u.liveness = await livenessPhase(u);
+    if (scenario.liveness) u.liveness = await livenessPhase(u);
   } catch (e) {
     if (e instanceof BudgetExceeded) budget = e.message;
     else error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -21,6 +21,8 @@ export interface SamplerState {
   afterDeath: boolean;
   /** Failpoints each kind of operation has reached so far in this universe. */
   readonly reachedByOp: ReadonlyMap<string, ReadonlySet<string>>;
+  /** How often each failpoint has been reached in this universe (birth included). */
+  readonly reachCounts?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -133,6 +135,23 @@ function planRace(rng: Rng, chance: number, op: OpName, v: DrawView): Race | nul
     : { at, edit: { op: "edit-query", graph, change: rng.pick(QUERY_CHANGES) } };
 }
 
+/** A novelty crash's chance at a failpoint the universe passes for the first time. */
+const NOVELTY_RATE = 0.15;
+
+/** A crash placed as the step runs, where the universe has least been (see CrashSchema). */
+function noveltyCrash(rng: Rng, plan: CrashPlan): Crash {
+  return {
+    kind: "novelty",
+    mode: rng.weighted([
+      ["crash", plan.modes.crash],
+      ["error", plan.modes.error],
+    ] as const),
+    rate: NOVELTY_RATE,
+    max: 2,
+    ...(plan.only !== undefined ? { only: [...plan.only] } : {}),
+  };
+}
+
 function planCrash(
   rng: Rng,
   plan: CrashPlan,
@@ -150,9 +169,14 @@ function planCrash(
   // "the n-th operation that can reach F" rather than a blind draw from the catalog.
   const seen = st.reachedByOp.get(op);
   const learned = seen ? statically.filter((f) => seen.has(f)) : [];
-  const reachable = learned.length > 0 && rng.chance(0.8) ? learned : statically;
+  const useLearned = learned.length > 0 && rng.chance(0.8);
+  const reachable = useLearned ? learned : statically;
   const doubleFault = plan.doubleFault && st.afterDeath && OPS[op].traits.recovers;
-  if (!doubleFault && !rng.chance(plan.probability)) return null;
+  if (!doubleFault && !rng.chance(plan.probability)) {
+    // Drawn only when asked for, so scenarios without it keep every draw they had.
+    if (plan.novelty > 0 && rng.chance(plan.novelty)) return noveltyCrash(rng, plan);
+    return null;
+  }
   st.crashBudget--;
   const mode = rng.weighted([
     ["crash", plan.modes.crash],
@@ -166,7 +190,7 @@ function planCrash(
     return { kind: "kill-at-write", k: rng.range(1, 24) };
   const first: Crash = {
     kind: "failpoint",
-    name: rng.pick(reachable),
+    name: useLearned && plan.rare ? pickRare(rng, learned, st.reachCounts) : rng.pick(reachable),
     mode,
     skip: rng.chance(0.25) ? rng.range(1, 2) : 0,
   };
@@ -185,4 +209,18 @@ function planCrash(
     }
   }
   return first;
+}
+
+/**
+ * A reached failpoint, weighted by the inverse of how often the universe has passed it: the
+ * lock taken by every command weighs little, the cleanup after an engine rejection (passed
+ * once) weighs much. BUGGIFY's lesson again, measured: rare paths hide the bugs.
+ */
+function pickRare(
+  rng: Rng,
+  names: readonly FailpointName[],
+  counts: ReadonlyMap<string, number> | undefined,
+): FailpointName {
+  if (counts === undefined) return rng.pick(names);
+  return rng.weighted(names.map((n) => [n, 1 / (1 + (counts.get(n) ?? 0))] as const));
 }

@@ -3,6 +3,7 @@ import { jobContext } from "../../sim/orchestrator/runJob.ts";
 import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
 import { BirthCache, fingerprint } from "../../sim/universe/birth.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
+import { resolveSwarm } from "../../sim/universe/swarm.ts";
 import { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
 
@@ -23,14 +24,21 @@ describe("shared births", () => {
         expect(a.result.verdict).toBe(b.result.verdict);
       }
     }
-    // one birth per fixture: the three default seeds shared one
-    expect(ctx.births?.made).toBe(4);
+    // one birth per fixture: universes of one fixture shared one (a swarm draws its fixture)
+    const fixtures = new Set(
+      ["default", "trap", "legacy-ledger-backfill", "hostile-storage"].flatMap((name) =>
+        [1, 2, 3].map((seed) =>
+          JSON.stringify(resolveSwarm(findScenario(name, scenarios), seed).fixture),
+        ),
+      ),
+    );
+    expect(ctx.births?.made).toBe(fixtures.size);
   });
 
   it("universes adopting one birth never see each other's changes", async () => {
     const births = new BirthCache();
     const ctx = { ...jobContext(), births };
-    const scenario = findScenario("default", scenarios);
+    const scenario = findScenario("hostile-storage", scenarios);
     const first = await runUniverse({ scenario, seed: 7, defects: [] }, ctx);
     const before = first.universe.store.dump();
     // another universe of the same fixture lives a different life on the same birth

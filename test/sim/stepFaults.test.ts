@@ -5,6 +5,7 @@ import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
 import type { ScriptedScenario, Step } from "../../sim/scenario/schema.ts";
 import { asScripted, shrink } from "../../sim/shrink/shrink.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
+import { resolveSwarm } from "../../sim/universe/swarm.ts";
 
 const scenarios = shippedScenarios();
 const ctx = jobContext();
@@ -24,12 +25,20 @@ describe("storage faults as step data", () => {
         const steps = drawn.result.steps;
         if (faultCount(steps) > 0) faulted++;
         const replay = await runUniverse(
-          { scenario: asScripted(scenario, steps, [], "replay"), seed, defects: [] },
+          {
+            scenario: asScripted(resolveSwarm(scenario, seed), steps, [], "replay"),
+            seed,
+            defects: [],
+          },
           { ...ctx, keepTrace: true },
         );
-        // The same events, but for the drawn universe's note of its fault plan.
-        const lines = (drawn.trace ?? []).filter((l) => !l.startsWith("note    fault plan:"));
-        expect(replay.trace).toEqual(lines);
+        // The same events, but for the drawn universe's notes of its fault plan and swarm, and
+        // each step's opening line, which shows a novelty crash as planned (see swarm.test.ts).
+        const opening = (l: string) => l.replace(/^(op\s+\S+ \S+) .*$/, "$1");
+        const lines = (drawn.trace ?? [])
+          .filter((l) => !l.startsWith("note    fault plan:") && !l.startsWith("note    swarm:"))
+          .map(opening);
+        expect(replay.trace?.map(opening)).toEqual(lines);
         expect(replay.result.steps).toEqual(steps);
         expect(replay.result.verdict).toBe(drawn.result.verdict);
         expect(replay.result.excused ?? 0).toBe(drawn.result.excused ?? 0);
@@ -69,12 +78,13 @@ steps:
 
   it("shrinking keeps the faults a failure needs and drops the others", async () => {
     const scenario = findScenario("default", scenarios);
-    const job = { scenario, seed: 8, defects: ["proof-ignores-version" as const] };
+    const job = { scenario, seed: 70, defects: ["swallow-state-write-error" as const] };
     const original = await runUniverse(job, ctx);
     const target = original.result.violations[0];
-    expect(target?.code).toBe("movement_without_sidecar");
+    expect(target?.code).toBe("acknowledged_write_missing");
     if (target === undefined) return;
-    const initial = asScripted(scenario, original.result.steps, job.defects, "shrink");
+    const lived = resolveSwarm(scenario, job.seed);
+    const initial = asScripted(lived, original.result.steps, job.defects, "shrink");
     expect(faultCount(initial.steps)).toBeGreaterThan(1);
     const r = await shrink(
       initial,

@@ -1,4 +1,5 @@
 import { SCHEMA_APPLY_LOCK_BRANCH } from "../../../src/engine/layout.ts";
+import type { TraceEvent } from "../../../src/world/trace.ts";
 import { OP_NAMES, OPS } from "../../ops/index.ts";
 import type { OpTraits } from "../../ops/OpSpec.ts";
 import type { Action } from "../../scenario/schema.ts";
@@ -6,8 +7,8 @@ import { queryValidAgainst } from "../../universe/liveness.ts";
 import { type GraphView, ROOT_OF } from "../../universe/observe.ts";
 import type { StepRecord } from "../../universe/records.ts";
 import { SCHEMA_TEXT } from "../../universe/texts.ts";
-import type { Failure } from "./failures.ts";
 import { SIM_ENV } from "../../universe/Universe.ts";
+import type { Failure } from "./failures.ts";
 import type { History } from "./history.ts";
 
 /**
@@ -68,6 +69,7 @@ export type RuleName =
   | "boot-aggregate"
   | "approval-not-required"
   | "graph-deleted-concurrently"
+  | "graph-created-concurrently"
   | "rows-misfit-schema"
   | "bundle-unloadable"
   | "config-hostile"
@@ -226,8 +228,6 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    name: "ledger-missing",
-  {
     name: "config-hostile",
     says: "validation (or apply's payload phase) refuses a config the operator broke by hand: an unknown, misspelled, duplicate or reserved key, a dangling or wrong-kind reference, an invalid id, an unknown provider kind, a file that is not UTF-8",
     codes: [
@@ -270,6 +270,8 @@ const RULES: readonly Rule[] = [
       return null;
     },
   },
+  {
+    name: "ledger-missing",
     says: "commands other than import need a ledger",
     codes: ["state_missing"],
     explain(_f, { record: r }) {
@@ -357,13 +359,19 @@ const RULES: readonly Rule[] = [
       const g = f.graph;
       const rejection = this.message?.exec(f.message)?.[1];
       const desired = ctx.record.desired.graphs.find((x) => x.id === g);
-      const live = g === null ? null : ctx.record.pre.graphs[g]?.schemaText;
-      if (rejection === undefined || desired === undefined || live == null) return null;
+      if (g === null || rejection === undefined || desired === undefined) return null;
       if (desired.schema === "parse-error") return null;
-      const planned = ctx.deps.schemaRejection(live, SCHEMA_TEXT[desired.schema]);
-      return planned === rejection
-        ? { kind: "rejection", rule: this.name, change: `${g} to ${desired.schema}` }
-        : null;
+      // The live schema as the engine planned against it: as it was before the step, or, when
+      // the step's own open completed an interrupted apply's staging, as that left it.
+      const r = ctx.record;
+      const promoted = promotedStagingIn(ctx.history.events, r.traceFrom, r.traceTo, g);
+      const lives = [r.pre.graphs[g]?.schemaText, promoted ? r.post.graphs[g]?.schemaText : null];
+      for (const live of lives) {
+        if (live == null) continue;
+        if (ctx.deps.schemaRejection(live, SCHEMA_TEXT[desired.schema]) === rejection)
+          return { kind: "rejection", rule: this.name, change: `${g} to ${desired.schema}` };
+      }
+      return null;
     },
   },
   {
@@ -420,6 +428,25 @@ const RULES: readonly Rule[] = [
         const e = h.events[i];
         if (e?.t === "call" && e.op === "deletePrefix" && e.key === root)
           return { kind: "contention", rule: this.name, with: `the delete of ${root}` };
+      }
+      return null;
+    },
+  },
+  {
+    name: "graph-created-concurrently",
+    says: "without the ledger lock, two applies create one graph; the second's init finds it made",
+    codes: ["graph_create_failed"],
+    message: /graph already initialized at/,
+    explain(f, { record: r, history: h }) {
+      if (f.graph === null || f.actor < 0 || !this.message?.test(f.message)) return null;
+      const other = otherActor(f, r, new Set(["apply"]));
+      if (other === null) return null;
+      // The other apply claimed the graph's schema file in this step (an init that got there first).
+      const claim = `${ROOT_OF(f.graph)}/_schema.pg`;
+      for (let i = r.traceFrom; i < r.traceTo; i++) {
+        const e = h.events[i];
+        if (e?.t === "call" && e.key === claim && e.step === "engine.init.claim_schema_pg")
+          return { kind: "contention", rule: this.name, with: other };
       }
       return null;
     },
@@ -572,33 +599,6 @@ const RULES: readonly Rule[] = [
     },
   },
   {
-    name: "boot-aggregate",
-    says: "a refused boot whose cause is its quarantines is explained by theirs",
-    codes: [
-      "no_graphs_opened",
-      "no_healthy_graphs",
-      "strict_open_failed",
-      "strict_settings_quarantine",
-    ],
-    explain(_f, { record: r }) {
-      return r.outcome.kind === "boot" && r.outcome.view.quarantined.length > 0
-        ? { kind: "refusal", rule: this.name, residue: "the quarantines of this boot" }
-        : null;
-    },
-  },
-];
-
-const BY_CODE = (() => {
-  const m = new Map<string, Rule[]>();
-  for (const r of RULES) for (const c of r.codes) m.set(c, [...(m.get(c) ?? []), r]);
-  return m;
-})();
-
-/** The rules that could explain a failure code, by name (for the violation's text). */
-export function rulesFor(code: string): readonly string[] {
-  return [...new Set((BY_CODE.get(code) ?? []).map((r) => r.name))];
-}
-  {
     name: "bindings-unservable",
     says: "serve refuses to boot a ledger that binds two policy bundles to one scope",
     codes: ["policy_binding_conflict"],
@@ -637,6 +637,33 @@ export function rulesFor(code: string): readonly string[] {
         : null;
     },
   },
+  {
+    name: "boot-aggregate",
+    says: "a refused boot whose cause is its quarantines is explained by theirs",
+    codes: [
+      "no_graphs_opened",
+      "no_healthy_graphs",
+      "strict_open_failed",
+      "strict_settings_quarantine",
+    ],
+    explain(_f, { record: r }) {
+      return r.outcome.kind === "boot" && r.outcome.view.quarantined.length > 0
+        ? { kind: "refusal", rule: this.name, residue: "the quarantines of this boot" }
+        : null;
+    },
+  },
+];
+
+const BY_CODE = (() => {
+  const m = new Map<string, Rule[]>();
+  for (const r of RULES) for (const c of r.codes) m.set(c, [...(m.get(c) ?? []), r]);
+  return m;
+})();
+
+/** The rules that could explain a failure code, by name (for the violation's text). */
+export function rulesFor(code: string): readonly string[] {
+  return [...new Set((BY_CODE.get(code) ?? []).map((r) => r.name))];
+}
 
 /**
  * Explains one failure: first by an injection inside its step (Jepsen's indeterminate
@@ -660,4 +687,20 @@ export function catalogue(): ReadonlyArray<{
   readonly codes: readonly string[];
 }> {
   return RULES.map((r) => ({ name: r.name, says: r.says, codes: r.codes }));
+}
+
+/** Whether the step's events promote `graph`'s staging files in an open-time recovery. */
+function promotedStagingIn(
+  events: ReadonlyArray<TraceEvent>,
+  from: number,
+  to: number,
+  graph: string,
+): boolean {
+  const prefix = `${ROOT_OF(graph)}/`;
+  for (let i = from; i < to; i++) {
+    const e = events[i];
+    if (e?.t === "call" && e.step === "engine.recovery.promote_staging" && e.key.startsWith(prefix))
+      return true;
+  }
+  return false;
 }

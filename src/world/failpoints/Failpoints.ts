@@ -20,6 +20,13 @@ export type FailpointCallback = (
   ctx: FailpointContext,
 ) => Promise<"continue" | "error"> | "continue" | "error";
 
+/**
+ * A fault placed at run time rather than by name (BUGGIFY's way): consulted at each reached
+ * failpoint that nothing is armed at, it answers whether to fail there. `reached` counts this
+ * evaluation, so a path passed for the first time in the world sees 1.
+ */
+export type DynamicFault = (name: FailpointName, reached: number) => "crash" | "error" | null;
+
 interface Armed {
   readonly steps: readonly TermStep[];
   readonly callback?: FailpointCallback;
@@ -56,6 +63,8 @@ export class Failpoints {
   enabled = true;
   /** Evaluations so far, and at which one each failpoint was last reached. */
   private evaluations = 0;
+  /** The current step's run-time fault, if it has one. */
+  dynamic: DynamicFault | null = null;
   private readonly lastReached = new Map<FailpointName, number>();
 
   /** A mark to pass to `reachedSince` later. */
@@ -71,7 +80,11 @@ export class Failpoints {
     return out;
   }
 
+  /** Crashes and injected errors fired so far (what a crash budget counts). */
+  faultsFired = 0;
+
   private fire(name: FailpointName, task: string): void {
+    if (task === "crash" || task === "error") this.faultsFired++;
     this.fired.set(name, (this.fired.get(name) ?? 0) + 1);
     const key = `${name} ${task}`;
     this.firedByTask.set(key, (this.firedByTask.get(key) ?? 0) + 1);
@@ -108,6 +121,7 @@ export class Failpoints {
 
   clearAll(): void {
     this.armed.clear();
+    this.dynamic = null;
   }
 
   isArmed(name: FailpointName): boolean {
@@ -126,7 +140,15 @@ export class Failpoints {
     this.reached.set(name, (this.reached.get(name) ?? 0) + 1);
     this.lastReached.set(name, ++this.evaluations);
     const a = this.armed.get(name);
-    if (a === undefined) return null;
+    if (a === undefined) {
+      const task = this.dynamic?.(name, this.reached.get(name) ?? 1) ?? null;
+      if (task === null) return null;
+      // Exactly what an armed `1*<task>` term does, so the step replays as that term.
+      this.fire(name, task);
+      return task === "crash"
+        ? { kind: "crash" }
+        : { kind: "error", message: `injected failpoint triggered: ${name}` };
+    }
     if (a.callback) {
       this.fire(name, "callback");
       return { kind: "callback", run: a.callback };
