@@ -1,4 +1,5 @@
 import type { TraceEvent } from "../../src/world/trace.ts";
+import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 /** The second promotion found a torn contract instead of a missing file. */
@@ -7,6 +8,32 @@ const STAGING_GONE =
   /(rename source|object) 'graphs\/([^/']+)\.omni\/([^']+\.staging|__recovery\/[^']+\.json)'/;
 /** The second roll-forward of one engine sidecar lost the manifest compare-and-swap. */
 const CAS_LOST = /failed with \w+ on '([^']+)': stale view of '/;
+
+/** A writer (or open) refused because a table's head is past the manifest's pin. */
+const STALE =
+  /on '([^']+)': (?:.*: )?stale view of '[^']+': expected manifest table version \d+ but current is \d+/;
+
+/**
+ * Whether, at or before `step`, a concurrent step's open-time recovery restored a table of
+ * `graph` (a roll-back) while another process of the step worked on that graph: the roll-back
+ * of a live apply's Phase B, after which the apply's manifest commit pins a version below the
+ * restored head, and every later writer of the table meets a stale view.
+ */
+function restoredUnderLiveApply(input: JudgeInput, graph: string, step: number): boolean {
+  const prefix = `graphs/${graph}.omni/`;
+  return input.records.some((r) => {
+    if (r.index > step || r.step.op !== "concurrently") return false;
+    const calls = input.events
+      .slice(r.traceFrom, r.traceTo)
+      .filter(
+        (e): e is Extract<TraceEvent, { t: "call" }> => e.t === "call" && e.key.startsWith(prefix),
+      );
+    const restored = calls.some(
+      (e) => e.step === "engine.recovery.table_restore" && e.result === "true",
+    );
+    return restored && new Set(calls.map((e) => e.pid)).size > 1;
+  });
+}
 
 export const openTimeRecoveryRaces: KnownFinding = {
   id: "F8-open-time-recovery-races",
@@ -46,6 +73,8 @@ export const openTimeRecoveryRaces: KnownFinding = {
   laterUpstream: null,
   matches(v, input) {
     if (v.oracle !== "outcomes-are-explained" || v.code !== "unexplained_failure") return false;
+    const stale = STALE.exec(v.observed)?.[1];
+    if (stale !== undefined && restoredUnderLiveApply(input, stale, v.step)) return true;
     const g =
       STAGING_GONE.exec(v.observed)?.[2] ??
       TORN.exec(v.observed)?.[1] ??

@@ -36,6 +36,8 @@ export const SwarmSchema = z
         lockOff: chance.default(0.25),
         /** A ledger aged at birth as an older Omnigraph wrote it. */
         legacy: chance.default(0.25),
+        /** The operator's edits write hostile configuration too (see DrawView.hostile). */
+        hostileConfig: chance.default(0.25),
       })
       .strict()
       .prefault({}),

@@ -69,6 +69,8 @@ function resolveGenerative(
   const hostile = rng.child("hostile-faults").chance(f.hostileFaults);
   const races = rng.child("races").chance(f.races);
   const lockOff = rng.child("lock-off").chance(f.lockOff);
+  const hostileConfig =
+    scenario.hostileConfig || rng.child("hostile-config").chance(f.hostileConfig);
   const legacyRng = rng.child("legacy");
   const aged = legacyRng.chance(f.legacy);
   const legacy = aged
@@ -96,6 +98,7 @@ function resolveGenerative(
       ? { faults: { ...rules, hostile: rules.hostile || hostile } }
       : {}),
     races: races ? scenario.races : 0,
+    hostileConfig,
     fixture: {
       ...scenario.fixture,
       stateLock: scenario.fixture.stateLock && !lockOff,
@@ -122,6 +125,7 @@ export function describeSwarm(s: GenerativeScenario): string {
     `faults: ${faults}`,
     `races: ${s.races}`,
     `lock: ${s.fixture.stateLock ? "on" : "off"}`,
+    `config: ${s.hostileConfig ? "hostile too" : "valid"}`,
     `legacy: ${s.fixture.legacy.length ? s.fixture.legacy.join(",") : "none"}`,
   ].join("; ");
 }
