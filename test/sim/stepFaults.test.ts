@@ -78,7 +78,7 @@ steps:
 
   it("shrinking keeps the faults a failure needs and drops the others", async () => {
     const scenario = findScenario("default", scenarios);
-    const job = { scenario, seed: 70, defects: ["swallow-state-write-error" as const] };
+    const job = { scenario, seed: 15, defects: ["swallow-state-write-error" as const] };
     const original = await runUniverse(job, ctx);
     const target = original.result.violations[0];
     expect(target?.code).toBe("acknowledged_write_missing");
