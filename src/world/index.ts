@@ -7,9 +7,16 @@ export {
   type Firing,
 } from "./failpoints/Failpoints.ts";
 export { formatTerm, parseTerm, type TermParse, type TermStep } from "./failpoints/terms.ts";
-export { type FaultLayer, NoFaults } from "./faults.ts";
+export { type FaultCaller, type FaultLayer, NoFaults } from "./faults.ts";
 export { type Ids, UlidIds } from "./ids.ts";
-export { type FailpointVerdict, isDeath, Process, ProcessDeath, rethrowDeath } from "./process.ts";
+export {
+  type FailpointVerdict,
+  isDeath,
+  Process,
+  ProcessDeath,
+  type ProcessHost,
+  rethrowDeath,
+} from "./process.ts";
 export { Rng } from "./rng.ts";
 export type { Storage } from "./storage.ts";
 export { type FsPromisesLike, FsStore } from "./store/FsStore.ts";

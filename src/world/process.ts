@@ -1,8 +1,36 @@
 import type { FailpointName, StepLabel } from "../catalog/failpoints.ts";
+import type { Clock } from "./clock.ts";
+import type { DefectName } from "./defects.ts";
 import type { Firing } from "./failpoints/Failpoints.ts";
+import type { FaultLayer } from "./faults.ts";
+import type { Ids } from "./ids.ts";
+import type { Rng } from "./rng.ts";
 import type { Storage } from "./storage.ts";
 import { StoreError, type Versioned } from "./store/ObjectStore.ts";
-import type { World } from "./world.ts";
+import type { Trace } from "./trace.ts";
+
+/**
+ * What a process needs of the world it lives in, declared here so this file does not import
+ * `World` (which spawns processes: the two would form a cycle). `World` satisfies it; model
+ * code reaches the clock, ids, defects and environment through it as `proc.world`.
+ */
+export interface ProcessHost {
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly rng: Rng;
+  readonly env: Readonly<Record<string, string>>;
+  readonly trace: Trace;
+  readonly failpoints: { evaluate(name: FailpointName): Firing | null };
+  /** Read at every call: the simulator swaps layers between steps. */
+  readonly faults: FaultLayer;
+  /** A scheduler hook awaited before every store call (concurrent actors); read at every call. */
+  readonly gate: ((proc: Process) => Promise<void>) | undefined;
+  hasDefect(d: DefectName): boolean;
+  /** Before each store call: enforces the world's call budget. */
+  noteCall(): void;
+  /** Before each durable write: counts it and may kill the writer. */
+  noteDurableWrite(proc: Process, step: StepLabel, key: string): void;
+}
 
 /**
  * Thrown to unwind a process that died. It is not an error to handle: whatever `catch` or
@@ -61,7 +89,7 @@ export class Process {
   private readonly open = new Set<OpenCall>();
 
   constructor(
-    readonly world: World,
+    readonly world: ProcessHost,
     readonly pid: number,
     readonly name: string,
   ) {
@@ -222,7 +250,7 @@ class WriteCall<T> extends Promise<T> {
 class ProcessStorage implements Storage {
   constructor(private readonly proc: Process) {}
 
-  private get world(): World {
+  private get world(): ProcessHost {
     return this.proc.world;
   }
 

@@ -4,7 +4,7 @@ import type { DefectName } from "./defects.ts";
 import { Failpoints } from "./failpoints/Failpoints.ts";
 import { type FaultLayer, NoFaults } from "./faults.ts";
 import { type Ids, UlidIds } from "./ids.ts";
-import { BudgetExceeded, Process, ProcessDeath } from "./process.ts";
+import { BudgetExceeded, Process, ProcessDeath, type ProcessHost } from "./process.ts";
 import { Rng } from "./rng.ts";
 import { MemoryStore } from "./store/MemoryStore.ts";
 import type { ObjectStore } from "./store/ObjectStore.ts";
@@ -49,7 +49,7 @@ export interface WorldParts {
  * processes and trace. There is no module-level mutable state anywhere in src/: two worlds in
  * one process never interfere.
  */
-export class World {
+export class World implements ProcessHost {
   readonly store: ObjectStore;
   readonly clock: Clock;
   readonly rng: Rng;
