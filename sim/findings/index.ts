@@ -8,9 +8,11 @@ import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
 import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
 import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
+import { providerKeyUnresolvedAtServe } from "./providerKeyUnresolvedAtServe.ts";
 import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
 import { rolledBackDatasetBlocksRetry } from "./rolledBackDatasetBlocksRetry.ts";
 import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
+import { twoBundlesOneScope } from "./twoBundlesOneScope.ts";
 
 /** Upstream defects the model reproduces on purpose, reported as known instead of failing. */
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
@@ -26,4 +28,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   refreshDropsLiveGraph,
   rolledBackDatasetBlocksRetry,
   droppedTypeCannotReturn,
+  providerKeyUnresolvedAtServe,
+  twoBundlesOneScope,
 ];
