@@ -3,7 +3,8 @@ import { type Diagnostic, error, warning } from "./diagnostics.ts";
 import { sha256Hex } from "./digests.ts";
 import type { ClusterState } from "./records/state.ts";
 import { sortedEntries } from "./records/zodText.ts";
-import { ClusterStore } from "./store/ClusterStore.ts";
+import type { ClusterStore } from "./store/ClusterStore.ts";
+import { payloadRelative } from "./store/payloads.ts";
 
 export type PayloadFinding =
   | { readonly kind: "missing" }
@@ -21,12 +22,12 @@ export async function verifyCatalogPayloads(
   const out: Array<[string, PayloadFinding]> = [];
   for (const [address, resource] of sortedEntries(state.applied_revision.resources)) {
     const kind = resourceKind(address);
-    if (ClusterStore.payloadRelative(kind, resource.digest) === null) continue;
-    const read = await store.readPayload(kind, resource.digest);
+    if (payloadRelative(kind, resource.digest) === null) continue;
+    const read = await store.payloads.read(kind, resource.digest);
     if (!read.ok) out.push([address, { kind: "read_error", message: read.message }]);
-    else if (read.text === null) out.push([address, { kind: "missing" }]);
+    else if (read.value === null) out.push([address, { kind: "missing" }]);
     else {
-      const actualDigest = sha256Hex(read.text);
+      const actualDigest = sha256Hex(read.value);
       if (actualDigest !== resource.digest) out.push([address, { kind: "mismatch", actualDigest }]);
     }
   }

@@ -52,8 +52,19 @@ export * from "./outputs.ts";
 export * from "./plan.ts";
 export * from "./records/index.ts";
 export * from "./stateOps.ts";
+export type { Result } from "./store/attempt.ts";
 export * from "./store/ClusterStore.ts";
+export {
+  parseLockText,
+  parseStateText,
+  serializeApproval,
+  serializeLock,
+  serializeSidecar,
+  serializeState,
+} from "./store/codecs.ts";
+export type { StateSnapshot } from "./store/ledger.ts";
 export * from "./store/locations.ts";
+export { type LockGuard, stateLockHeldMessage } from "./store/lock.ts";
 export * from "./store/observations.ts";
 export * from "./sweep.ts";
 export * from "./worktree.ts";

@@ -50,7 +50,7 @@ export async function sweepRecoverySidecars(
     completedSidecars: [],
     consumedApprovals: [],
   };
-  for (const [uri, sidecar] of await store.listRecoverySidecars(diagnostics)) {
+  for (const [uri, sidecar] of await store.sidecars.list(diagnostics)) {
     switch (sidecar.kind) {
       case "graph_create":
         await sweepGraphCreate(store, uri, sidecar, state, diagnostics, outcome);
@@ -271,10 +271,10 @@ export async function markApprovalsConsumed(
 ): Promise<void> {
   if (approvalIds.length === 0) return;
   const ignored: Diagnostic[] = [];
-  for (const [, artifact] of await store.listApprovalArtifacts(ignored)) {
+  for (const [, artifact] of await store.approvals.list(ignored)) {
     if (approvalIds.includes(artifact.approval_id) && artifact.consumed_at === null) {
       artifact.consumed_at = store.proc.world.clock.nowIso();
-      await store.writeApprovalArtifact("cluster.approval.consume", artifact);
+      await store.approvals.write("cluster.approval.consume", artifact);
     }
   }
 }
@@ -284,7 +284,7 @@ export async function warnPendingRecoverySidecars(
   store: ClusterStore,
   diagnostics: Diagnostic[],
 ): Promise<void> {
-  for (const location of await store.listRecoverySidecarLocations(diagnostics)) {
+  for (const location of await store.sidecars.locations(diagnostics)) {
     diagnostics.push(
       warning(
         "cluster_recovery_pending",

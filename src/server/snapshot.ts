@@ -115,7 +115,7 @@ export async function readSnapshotWithStore(store: ClusterStore): Promise<Servin
   // The listing's findings are warnings for every other command; here serving cannot
   // bound their blast radius, so each one is cluster-fatal.
   const listing: Diagnostic[] = [];
-  const sidecars = await store.listRecoverySidecars(listing);
+  const sidecars = await store.sidecars.list(listing);
   for (const d of listing) errors.push({ ...d, severity: "error" });
   for (const [uri, sidecar] of sidecars) {
     if (sidecar.graph_id.trim() === "") {
@@ -202,7 +202,7 @@ function clusterEmpty(): Diagnostic {
 }
 
 async function readLedger(store: ClusterStore, errors: Diagnostic[]): Promise<ClusterState | null> {
-  const read = await store.readState(store.observations());
+  const read = await store.ledger.read(store.observations());
   if (!read.ok) {
     errors.push(read.diagnostic);
     return null;
@@ -314,7 +314,7 @@ async function emitResources(
       }
       case "query": {
         if (quarantined.has(kind.graph)) break;
-        const read = await store.readVerifiedPayload(kind, entry.digest, address);
+        const read = await store.payloads.readVerified(kind, entry.digest, address);
         if (read.ok) queries.push({ graph_id: kind.graph, name: kind.name, source: read.value });
         else errors.push(read.diagnostic);
         break;
@@ -330,7 +330,7 @@ async function emitResources(
         // A bundle bound only to quarantined graphs has nothing to govern: its blob is
         // not even read, so a problem with it cannot fail the boot.
         if (variant === "post-fix" && appliesTo.length === 0) break;
-        const read = await store.readVerifiedPayload(kind, entry.digest, address);
+        const read = await store.payloads.readVerified(kind, entry.digest, address);
         if (read.ok) policies.push({ name: kind.name, source: read.value, applies_to: appliesTo });
         else errors.push(read.diagnostic);
         break;
@@ -367,7 +367,7 @@ function policyBindingsMissing(address: string): Diagnostic {
  */
 async function readSnapshotPreFix(store: ClusterStore): Promise<ServingSnapshot> {
   const found: Diagnostic[] = [];
-  const sidecars = await store.listRecoverySidecars(found);
+  const sidecars = await store.sidecars.list(found);
   if (sidecars.length > 0) {
     found.push(
       error(

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/cluster/diagnostics.ts";
 import { emptyState, stateToJson } from "../../src/cluster/records/state.ts";
+import { ClusterStore } from "../../src/cluster/store/ClusterStore.ts";
 import {
-  ClusterStore,
   parseLockText,
   parseStateText,
   serializeLock,
   serializeState,
-} from "../../src/cluster/store/ClusterStore.ts";
+} from "../../src/cluster/store/codecs.ts";
 import { locationKey, storageRootFor } from "../../src/cluster/store/locations.ts";
 import { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { World } from "../../src/world/world.ts";
@@ -165,7 +165,7 @@ describe("store listings", () => {
     );
     await mem.put("__cluster/recoveries/README.txt", "not a sidecar");
     const diagnostics: Diagnostic[] = [];
-    const listed = await store.listRecoverySidecars(diagnostics);
+    const listed = await store.sidecars.list(diagnostics);
     expect(listed.map(([uri]) => uri)).toEqual(["file:///cluster/__cluster/recoveries/01A.json"]);
     expect(listed[0]?.[1]).toMatchObject({
       actor: null,
@@ -202,7 +202,7 @@ describe("store listings", () => {
       }),
     );
     const diagnostics: Diagnostic[] = [];
-    expect(await store.listApprovalArtifacts(diagnostics)).toEqual([]);
+    expect(await store.approvals.list(diagnostics)).toEqual([]);
     expect(diagnostics.map((d) => d.code)).toEqual([
       "invalid_approval_artifact",
       "unsupported_approval_version",
@@ -212,7 +212,7 @@ describe("store listings", () => {
   it("a missing recoveries directory lists nothing and warns nothing", async () => {
     const { store } = storeFixture();
     const diagnostics: Diagnostic[] = [];
-    expect(await store.listRecoverySidecarLocations(diagnostics)).toEqual([]);
+    expect(await store.sidecars.locations(diagnostics)).toEqual([]);
     expect(diagnostics).toEqual([]);
   });
 });
@@ -222,7 +222,7 @@ describe("state reads and the CAS write", () => {
     const { mem, store } = storeFixture();
     await mem.put("__cluster/state.json", '{"version":1,');
     const obs = store.observations();
-    const r = await store.readState(obs);
+    const r = await store.ledger.read(obs);
     expect(r.ok ? null : r.diagnostic.code).toBe("invalid_state_json");
     expect(obs.state_found).toBe(true);
     expect(obs.state_cas).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -233,10 +233,10 @@ describe("state reads and the CAS write", () => {
     const { mem, store } = storeFixture();
     await mem.put("__cluster/state.json", MINIMAL);
     const obs = store.observations();
-    const r = await store.readState(obs);
+    const r = await store.ledger.read(obs);
     if (!r.ok || r.value.state === null) throw new Error("read failed");
     await mem.put("__cluster/state.json", `${MINIMAL} `);
-    const failure = await store.writeState(r.value.state, r.value.stateCas, obs);
+    const failure = await store.ledger.write(r.value.state, r.value.stateCas, obs);
     expect(failure?.code).toBe("state_cas_mismatch");
     expect(mem.getSync("__cluster/state.json")?.text).toBe(`${MINIMAL} `);
   });
@@ -244,9 +244,11 @@ describe("state reads and the CAS write", () => {
   it("creates only when still absent", async () => {
     const { mem, store } = storeFixture();
     const obs = store.observations();
-    expect(await store.writeState(emptyState(null), null, obs)).toBeNull();
+    expect(await store.ledger.write(emptyState(null), null, obs)).toBeNull();
     expect(mem.getSync("__cluster/state.json")?.text.endsWith("\n")).toBe(true);
-    expect((await store.writeState(emptyState(null), null, obs))?.code).toBe("state_cas_mismatch");
+    expect((await store.ledger.write(emptyState(null), null, obs))?.code).toBe(
+      "state_cas_mismatch",
+    );
   });
 });
 

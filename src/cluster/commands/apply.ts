@@ -40,9 +40,10 @@ import {
   setStatusApplied,
   tombstoneGraphSubtree,
 } from "../stateOps.ts";
-import { ClusterStore } from "../store/ClusterStore.ts";
+import type { ClusterStore } from "../store/ClusterStore.ts";
 import type { StateObservations } from "../store/observations.ts";
 import { emptyObservations } from "../store/observations.ts";
+import { payloadRelative } from "../store/payloads.ts";
 import { markApprovalsConsumed, type SweepOutcome, sweepRecoverySidecars } from "../sweep.ts";
 import { type ClusterContext, guarded, planChangeJson, statusesJson } from "./context.ts";
 import { storeForOutcome, takeLock } from "./open.ts";
@@ -137,7 +138,7 @@ async function applyInner(ctx: ClusterContext, actor: string | null): Promise<Ap
     if (hasErrors(diagnostics)) return early([], new Map());
 
     // Phase D.
-    const read = await store.readState(obs);
+    const read = await store.ledger.read(obs);
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
       return early([], new Map());
@@ -162,7 +163,7 @@ async function applyInner(ctx: ClusterContext, actor: string | null): Promise<Ap
     // Phase F.
     const changes = diffResources(stateResourceDigests(state), desired.resourceDigests);
     appendMetadataChanges(ctx, changes, state, desired);
-    const approvalArtifacts = await store.listApprovalArtifacts(diagnostics);
+    const approvalArtifacts = await store.approvals.list(diagnostics);
     const approved = approvedResources(
       approvalArtifacts,
       changes,
@@ -251,7 +252,7 @@ async function applyInner(ctx: ClusterContext, actor: string | null): Promise<Ap
       if (!ctx.proc.world.hasDefect("revision-not-bumped")) next.state_revision += 1;
       // An injected error here is a failed write; a callback may race a concurrent writer.
       const injected = await maybeFail(ctx.proc, "cluster_apply.before_state_write");
-      const failure = injected ?? (await store.writeState(next, run.expectedCas, obs));
+      const failure = injected ?? (await store.ledger.write(next, run.expectedCas, obs));
       if (failure === null || ctx.proc.world.hasDefect("swallow-state-write-error"))
         stateWritten = true;
       else {
@@ -389,7 +390,7 @@ async function graphCreatePhase(run: Run): Promise<PhaseResult> {
     const sidecar = newSidecar(run, "graph_create", graphId, {
       desired_schema_digest: dg.schemaDigest,
     });
-    const armed = await store.writeRecoverySidecar("cluster.sidecar.write", sidecar);
+    const armed = await store.sidecars.write("cluster.sidecar.write", sidecar);
     if (!armed.ok) {
       diagnostics.push(armed.diagnostic);
       markFailed(run, graphId, "graph_create");
@@ -438,7 +439,7 @@ async function graphCreatePhase(run: Run): Promise<PhaseResult> {
       const version = await mainVersionOf(opened.value);
       if (version !== null) {
         sidecar.expected_manifest_version = version;
-        const rewritten = await store.writeRecoverySidecar("cluster.sidecar.rewrite", sidecar);
+        const rewritten = await store.sidecars.write("cluster.sidecar.rewrite", sidecar);
         if (!rewritten.ok) diagnostics.push(rewritten.diagnostic);
       }
     }
@@ -561,7 +562,7 @@ async function schemaApplyPreviewFirst(
     observed_manifest_version: observed,
     desired_schema_digest: dg.schemaDigest,
   });
-  const armed = await store.writeRecoverySidecar("cluster.sidecar.write", sidecar);
+  const armed = await store.sidecars.write("cluster.sidecar.write", sidecar);
   if (!armed.ok) {
     diagnostics.push(armed.diagnostic);
     return "failed";
@@ -625,7 +626,7 @@ async function schemaApplyArmedFirst(
     observed_manifest_version: observed,
     desired_schema_digest: dg.schemaDigest,
   });
-  const armed = await store.writeRecoverySidecar("cluster.sidecar.write", sidecar);
+  const armed = await store.sidecars.write("cluster.sidecar.write", sidecar);
   if (!armed.ok) {
     diagnostics.push(armed.diagnostic);
     return "failed";
@@ -666,7 +667,7 @@ async function recordExpectedVersion(
   version: number,
 ): Promise<void> {
   sidecar.expected_manifest_version = version;
-  const rewritten = await run.store.writeRecoverySidecar("cluster.sidecar.rewrite", sidecar);
+  const rewritten = await run.store.sidecars.write("cluster.sidecar.rewrite", sidecar);
   if (!rewritten.ok) run.diagnostics.push(rewritten.diagnostic);
 }
 
@@ -679,7 +680,7 @@ async function payloadPhase(run: Run): Promise<PhaseResult> {
     if (c.disposition !== "applied" || c.operation === "delete") continue;
     const kind = resourceKind(c.resource);
     const digest = c.after_digest ?? "";
-    if (ClusterStore.payloadRelative(kind, digest) === null) continue;
+    if (payloadRelative(kind, digest) === null) continue;
     const sourcePath = sourcePathOf(run.desired, c.resource);
     if (sourcePath === undefined) {
       diagnostics.push(
@@ -729,7 +730,7 @@ async function graphDeletePhase(run: Run): Promise<PhaseResult> {
       observed_manifest_version: observed,
       approval_id: approvalId,
     });
-    const armed = await store.writeRecoverySidecar("cluster.sidecar.write", sidecar);
+    const armed = await store.sidecars.write("cluster.sidecar.write", sidecar);
     if (!armed.ok) {
       diagnostics.push(armed.diagnostic);
       markFailed(run, graphId, "graph_delete");

@@ -40,7 +40,7 @@ async function approveInner(
   const lock = await takeLock(store, desired.stateLock, "approve", "ran", obs, diagnostics);
   try {
     if (hasErrors(diagnostics)) return fail();
-    const read = await store.readState(obs);
+    const read = await store.ledger.read(obs);
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
       return fail();
@@ -84,7 +84,7 @@ async function approveInner(
       consumed_at: null,
       consumed_by_operation: null,
     };
-    const written = await store.writeApprovalArtifact("cluster.approval.write", artifact);
+    const written = await store.approvals.write("cluster.approval.write", artifact);
     if (!written.ok) {
       diagnostics.push(written.diagnostic);
       return fail();

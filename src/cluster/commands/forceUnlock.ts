@@ -25,7 +25,7 @@ export async function forceUnlock(ctx: ClusterContext, lockId: string): Promise<
       if (parsed.raw !== null) {
         validateClusterHeader(parsed.raw, diagnostics);
         if (!hasErrors(diagnostics)) {
-          const failure = await store.forceUnlock(lockId, obs);
+          const failure = await store.lock.forceUnlock(lockId, obs);
           if (failure === null) lockRemoved = true;
           else diagnostics.push(failure);
         }

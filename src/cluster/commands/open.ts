@@ -1,7 +1,8 @@
 import type { LoadOutcome } from "../config/load.ts";
 import { type Diagnostic, warning } from "../diagnostics.ts";
 import type { LockOperation } from "../records/lock.ts";
-import { ClusterStore, type LockGuard } from "../store/ClusterStore.ts";
+import { ClusterStore } from "../store/ClusterStore.ts";
+import type { LockGuard } from "../store/lock.ts";
 import type { StateObservations } from "../store/observations.ts";
 import type { ClusterContext } from "./context.ts";
 
@@ -50,7 +51,7 @@ export async function takeLock(
     );
     return null;
   }
-  const r = await store.acquireLock(operation, obs);
+  const r = await store.lock.acquire(operation, obs);
   if (r.ok) return r.value;
   diagnostics.push(r.diagnostic);
   return null;

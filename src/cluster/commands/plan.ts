@@ -81,7 +81,7 @@ async function planInner(ctx: ClusterContext): Promise<PlanOutput> {
 
     let priorState: ClusterState | null = null;
     if (!hasErrors(diagnostics)) {
-      const read = await store.readState(obs);
+      const read = await store.ledger.read(obs);
       if (read.ok) priorState = read.value.state;
       else diagnostics.push(read.diagnostic);
     }
@@ -98,7 +98,7 @@ async function planInner(ctx: ClusterContext): Promise<PlanOutput> {
         appendEmbeddingProfileChanges(changes, priorState, desired);
       }
     }
-    const artifacts = await store.listApprovalArtifacts(diagnostics);
+    const artifacts = await store.approvals.list(diagnostics);
     const approved = approvedResources(artifacts, changes, desired.configDigest, diagnostics);
     // Plan previews dispositions without sweeping: nothing is pending here.
     classifyChanges(changes, desired.dependencies, new Set(), approved);

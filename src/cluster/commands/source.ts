@@ -60,7 +60,7 @@ export async function writeResourcePayload(
   expectedDigest: string,
   resource: string,
 ): Promise<Diagnostic | null> {
-  if (await store.payloadExists(kind, expectedDigest)) return null;
+  if (await store.payloads.exists(kind, expectedDigest)) return null;
   let bytes: Uint8Array;
   try {
     bytes = await workTree.readFile(sourcePath);
@@ -88,7 +88,7 @@ export async function writeResourcePayload(
       `resource source is not valid UTF-8: ${errorText(e)}`,
     );
   }
-  const failure = await store.writePayload(kind, expectedDigest, content);
+  const failure = await store.payloads.write(kind, expectedDigest, content);
   return failure === null
     ? null
     : error("resource_payload_write_error", resource, `could not write payload: ${failure}`);

@@ -41,7 +41,7 @@ async function statusInner(ctx: ClusterContext): Promise<StatusOutput> {
     diagnostics,
   );
   const obs = store.observations();
-  await store.observeLock(obs, diagnostics);
+  await store.lock.observe(obs, diagnostics);
   await warnPendingRecoverySidecars(store, diagnostics);
 
   let out: Pick<StatusOutput, "resource_digests" | "resource_statuses" | "observations"> = {
@@ -52,7 +52,7 @@ async function statusInner(ctx: ClusterContext): Promise<StatusOutput> {
   if (parsed.raw !== null) {
     validateClusterHeader(parsed.raw, diagnostics);
     if (!hasErrors(diagnostics)) {
-      const read = await store.readState(obs);
+      const read = await store.ledger.read(obs);
       if (!read.ok) diagnostics.push(read.diagnostic);
       else if (read.value.state === null) {
         diagnostics.push(

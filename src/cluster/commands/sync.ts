@@ -69,7 +69,7 @@ async function syncInner(
   const lock = await takeLock(store, desired.stateLock, operation, "wrote state", obs, diagnostics);
   try {
     if (hasErrors(diagnostics)) return output(desiredDigests, null);
-    const read = await store.readState(obs);
+    const read = await store.ledger.read(obs);
     if (!read.ok) {
       diagnostics.push(read.diagnostic);
       return output(desiredDigests, null);
@@ -149,7 +149,7 @@ async function syncInner(
     }
     state.state_revision = operation === "import" ? 1 : state.state_revision + 1;
 
-    const failure = await store.writeState(state, expectedCas, obs);
+    const failure = await store.ledger.write(state, expectedCas, obs);
     if (failure === null) {
       for (const uri of sweep.completedSidecars) {
         await store.deleteObject("cluster.sidecar.delete_completed", uri);
