@@ -13,7 +13,7 @@ export {
   statusesJson,
 } from "./commands/context.ts";
 export { forceUnlock } from "./commands/forceUnlock.ts";
-export { selectStore, storeForOutcome, takeLock } from "./commands/open.ts";
+export { selectStore, storeForOutcome, withLockedLedger } from "./commands/open.ts";
 export { plan } from "./commands/plan.ts";
 export { rereadSchemaSource, writeResourcePayload } from "./commands/source.ts";
 export { status } from "./commands/status.ts";

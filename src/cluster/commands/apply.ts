@@ -46,7 +46,7 @@ import { emptyObservations } from "../store/observations.ts";
 import { payloadRelative } from "../store/payloads.ts";
 import { markApprovalsConsumed, type SweepOutcome, sweepRecoverySidecars } from "../sweep.ts";
 import { type ClusterContext, guarded, planChangeJson, statusesJson } from "./context.ts";
-import { storeForOutcome, takeLock } from "./open.ts";
+import { storeForOutcome, withLockedLedger } from "./open.ts";
 import { rereadSchemaSource, writeResourcePayload } from "./source.ts";
 
 export interface ApplyOptions {
@@ -133,159 +133,160 @@ async function applyInner(ctx: ClusterContext, actor: string | null): Promise<Ap
   // Phase A: an invalid config returns before the lock; the store is never touched.
   if (desired === null || hasErrors(diagnostics)) return early([], new Map());
 
-  const lock = await takeLock(store, desired.stateLock, "apply", "wrote state", obs, diagnostics);
-  try {
-    if (hasErrors(diagnostics)) return early([], new Map());
-
-    // Phase D.
-    const read = await store.ledger.read(obs);
-    if (!read.ok) {
-      diagnostics.push(read.diagnostic);
-      return early([], new Map());
-    }
-    const state = read.value.state;
-    if (state === null) {
-      diagnostics.push(
-        error(
-          "state_missing",
-          CLUSTER_STATE_FILE,
-          "apply requires an existing state.json; run `cluster import` to bootstrap state",
-        ),
-      );
-      return early([], new Map());
-    }
-    // Taken before the sweep, so sweep mutations count as changes and get persisted.
-    const before = read.value.fingerprint ?? stateFingerprint(state);
-
-    // Phase E.
-    const sweep = await sweepRecoverySidecars(store, state, diagnostics);
-
-    // Phase F.
-    const changes = diffResources(stateResourceDigests(state), desired.resourceDigests);
-    appendMetadataChanges(ctx, changes, state, desired);
-    const approvalArtifacts = await store.approvals.list(diagnostics);
-    const approved = approvedResources(
-      approvalArtifacts,
-      changes,
-      desired.configDigest,
-      diagnostics,
-    );
-    classifyChanges(changes, desired.dependencies, sweep.pendingGraphs, approved);
-
-    // Phase G: defensive; unreachable with the classifier above.
-    const gates = computeApprovals(changes, approved);
-    const violation = changes.some(
-      (c) =>
-        c.disposition === "applied" && gates.some((g) => g.resource === c.resource && !g.satisfied),
-    );
-    if (violation) {
-      diagnostics.push(
-        error(
-          "apply_approval_invariant_violation",
-          "changes",
-          "an executable change requires approval; refusing to apply",
-        ),
-      );
-      return early(changes, state.resource_statuses);
-    }
-
-    const run: Run = {
-      ctx,
+  return withLockedLedger(
+    {
       store,
-      desired,
-      state,
-      changes,
-      diagnostics,
+      stateLock: desired.stateLock,
+      operation: "apply",
+      verb: "wrote state",
       obs,
-      actor,
-      expectedCas: read.value.stateCas,
-      approvalArtifacts,
-      failed: new Map(),
-      aborted: false,
-      completedOpSidecars: [],
-      executedDeletes: [],
-      consumedApprovalIds: [],
-    };
-
-    if ((await graphCreatePhase(run)) === "early_return")
-      return early(changes, state.resource_statuses);
-    if ((await schemaApplyPhase(run)) === "early_return")
-      return early(changes, state.resource_statuses);
-
-    // Phase J.
-    if (run.failed.size > 0)
-      demoteDependentsOfFailedGraphs(changes, run.failed, desired.dependencies);
-    for (const c of changes) {
-      if (c.disposition === "deferred") {
-        diagnostics.push(
-          warning(
-            "apply_unsupported_change",
-            c.resource,
-            "graph/schema changes are not applied in this stage; they are deferred to the graph-lifecycle phase",
-          ),
-        );
-      } else if (c.disposition === "blocked") {
-        diagnostics.push(
-          warning(
-            "apply_dependency_blocked",
-            c.resource,
-            `blocked by an unapplied or missing dependency (${c.reason ?? "dependency"})`,
-          ),
-        );
-      }
-    }
-
-    if ((await payloadPhase(run)) === "early_return")
-      return early(changes, state.resource_statuses);
-    if ((await graphDeletePhase(run)) === "early_return")
-      return early(changes, state.resource_statuses);
-    if (run.failed.size > 0)
-      demoteDependentsOfFailedGraphs(changes, run.failed, desired.dependencies);
-
-    // Phase M.
-    const { next, converged } = computeNewState(run);
-
-    // Phase N: one CAS write, only when the ledger JSON changed.
-    let stateWritten = false;
-    let writeFailed = false;
-    if (stateFingerprint(next) !== before) {
-      if (!ctx.proc.world.hasDefect("revision-not-bumped")) next.state_revision += 1;
-      // An injected error here is a failed write; a callback may race a concurrent writer.
-      const injected = await maybeFail(ctx.proc, "cluster_apply.before_state_write");
-      const failure = injected ?? (await store.ledger.write(next, run.expectedCas, obs));
-      if (failure === null || ctx.proc.world.hasDefect("swallow-state-write-error"))
-        stateWritten = true;
-      else {
-        diagnostics.push(failure);
-        writeFailed = true;
-      }
-    }
-
-    // Phase O: retire what the ledger now records; on a failed write everything stays for
-    // the next sweep.
-    if (!writeFailed) await postWriteCleanup(run, sweep);
-
-    return {
-      ok: !hasErrors(diagnostics),
-      config_dir: outcome.configDir,
-      ...(actor === null ? {} : { actor }),
-      desired_revision: { config_digest: desired.configDigest },
-      state_observations: obs,
-      changes: changes.map(planChangeJson),
-      applied_count: changes.filter((c) => c.disposition === "applied").length,
-      deferred_count: changes.filter(
-        (c) => c.disposition === "deferred" || c.disposition === "blocked",
-      ).length,
-      converged,
-      state_written: stateWritten,
-      resource_statuses: statusesJson(
-        writeFailed ? state.resource_statuses : next.resource_statuses,
-      ),
       diagnostics,
-    };
-  } finally {
-    await lock?.release();
-  }
+    },
+    () => early([], new Map()),
+    async (ledger) => {
+      const state = ledger.state;
+      if (state === null) {
+        diagnostics.push(
+          error(
+            "state_missing",
+            CLUSTER_STATE_FILE,
+            "apply requires an existing state.json; run `cluster import` to bootstrap state",
+          ),
+        );
+        return early([], new Map());
+      }
+      // Taken before the sweep, so sweep mutations count as changes and get persisted.
+      const before = ledger.fingerprint ?? stateFingerprint(state);
+
+      // Phase E.
+      const sweep = await sweepRecoverySidecars(store, state, diagnostics);
+
+      // Phase F.
+      const changes = diffResources(stateResourceDigests(state), desired.resourceDigests);
+      appendMetadataChanges(ctx, changes, state, desired);
+      const approvalArtifacts = await store.approvals.list(diagnostics);
+      const approved = approvedResources(
+        approvalArtifacts,
+        changes,
+        desired.configDigest,
+        diagnostics,
+      );
+      classifyChanges(changes, desired.dependencies, sweep.pendingGraphs, approved);
+
+      // Phase G: defensive; unreachable with the classifier above.
+      const gates = computeApprovals(changes, approved);
+      const violation = changes.some(
+        (c) =>
+          c.disposition === "applied" &&
+          gates.some((g) => g.resource === c.resource && !g.satisfied),
+      );
+      if (violation) {
+        diagnostics.push(
+          error(
+            "apply_approval_invariant_violation",
+            "changes",
+            "an executable change requires approval; refusing to apply",
+          ),
+        );
+        return early(changes, state.resource_statuses);
+      }
+
+      const run: Run = {
+        ctx,
+        store,
+        desired,
+        state,
+        changes,
+        diagnostics,
+        obs,
+        actor,
+        expectedCas: ledger.stateCas,
+        approvalArtifacts,
+        failed: new Map(),
+        aborted: false,
+        completedOpSidecars: [],
+        executedDeletes: [],
+        consumedApprovalIds: [],
+      };
+
+      if ((await graphCreatePhase(run)) === "early_return")
+        return early(changes, state.resource_statuses);
+      if ((await schemaApplyPhase(run)) === "early_return")
+        return early(changes, state.resource_statuses);
+
+      // Phase J.
+      if (run.failed.size > 0)
+        demoteDependentsOfFailedGraphs(changes, run.failed, desired.dependencies);
+      for (const c of changes) {
+        if (c.disposition === "deferred") {
+          diagnostics.push(
+            warning(
+              "apply_unsupported_change",
+              c.resource,
+              "graph/schema changes are not applied in this stage; they are deferred to the graph-lifecycle phase",
+            ),
+          );
+        } else if (c.disposition === "blocked") {
+          diagnostics.push(
+            warning(
+              "apply_dependency_blocked",
+              c.resource,
+              `blocked by an unapplied or missing dependency (${c.reason ?? "dependency"})`,
+            ),
+          );
+        }
+      }
+
+      if ((await payloadPhase(run)) === "early_return")
+        return early(changes, state.resource_statuses);
+      if ((await graphDeletePhase(run)) === "early_return")
+        return early(changes, state.resource_statuses);
+      if (run.failed.size > 0)
+        demoteDependentsOfFailedGraphs(changes, run.failed, desired.dependencies);
+
+      // Phase M.
+      const { next, converged } = computeNewState(run);
+
+      // Phase N: one CAS write, only when the ledger JSON changed.
+      let stateWritten = false;
+      let writeFailed = false;
+      if (stateFingerprint(next) !== before) {
+        if (!ctx.proc.world.hasDefect("revision-not-bumped")) next.state_revision += 1;
+        // An injected error here is a failed write; a callback may race a concurrent writer.
+        const injected = await maybeFail(ctx.proc, "cluster_apply.before_state_write");
+        const failure = injected ?? (await store.ledger.write(next, run.expectedCas, obs));
+        if (failure === null || ctx.proc.world.hasDefect("swallow-state-write-error"))
+          stateWritten = true;
+        else {
+          diagnostics.push(failure);
+          writeFailed = true;
+        }
+      }
+
+      // Phase O: retire what the ledger now records; on a failed write everything stays for
+      // the next sweep.
+      if (!writeFailed) await postWriteCleanup(run, sweep);
+
+      return {
+        ok: !hasErrors(diagnostics),
+        config_dir: outcome.configDir,
+        ...(actor === null ? {} : { actor }),
+        desired_revision: { config_digest: desired.configDigest },
+        state_observations: obs,
+        changes: changes.map(planChangeJson),
+        applied_count: changes.filter((c) => c.disposition === "applied").length,
+        deferred_count: changes.filter(
+          (c) => c.disposition === "deferred" || c.disposition === "blocked",
+        ).length,
+        converged,
+        state_written: stateWritten,
+        resource_statuses: statusesJson(
+          writeFailed ? state.resource_statuses : next.resource_statuses,
+        ),
+        diagnostics,
+      };
+    },
+  );
 }
 
 /**

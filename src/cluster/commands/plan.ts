@@ -25,7 +25,7 @@ import {
   guarded,
   planChangeJson,
 } from "./context.ts";
-import { storeForOutcome, takeLock } from "./open.ts";
+import { storeForOutcome, withLockedLedger } from "./open.ts";
 
 /**
  * `cluster plan`: the changes apply would make, with dispositions, blast radius, approval
@@ -75,16 +75,9 @@ async function planInner(ctx: ClusterContext): Promise<PlanOutput> {
   });
   if (desired === null || hasErrors(diagnostics)) return early();
 
-  const lock = await takeLock(store, desired.stateLock, "plan", "read state", obs, diagnostics);
-  try {
-    await warnPendingRecoverySidecars(store, diagnostics);
-
-    let priorState: ClusterState | null = null;
-    if (!hasErrors(diagnostics)) {
-      const read = await store.ledger.read(obs);
-      if (read.ok) priorState = read.value.state;
-      else diagnostics.push(read.diagnostic);
-    }
+  // A held lock or an unreadable ledger is reported and a plan is still made: no changes,
+  // but the approvals are still listed, as upstream does.
+  const planFrom = async (priorState: ClusterState | null): Promise<PlanOutput> => {
     const changes: PlanChange[] = hasErrors(diagnostics)
       ? []
       : diffResources(
@@ -137,9 +130,20 @@ async function planInner(ctx: ClusterContext): Promise<PlanOutput> {
       approvals_required: computeApprovals(changes, approved),
       diagnostics,
     };
-  } finally {
-    await lock?.release();
-  }
+  };
+  return withLockedLedger(
+    {
+      store,
+      stateLock: desired.stateLock,
+      operation: "plan",
+      verb: "read state",
+      obs,
+      diagnostics,
+    },
+    () => planFrom(null),
+    (ledger) => planFrom(ledger.state),
+    () => warnPendingRecoverySidecars(store, diagnostics),
+  );
 }
 
 /** The data-aware preview: the engine's plan for the desired source against the live graph, read-only. */
