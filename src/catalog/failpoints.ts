@@ -114,7 +114,3 @@ const KNOWN = new Set<string>(ALL_FAILPOINTS);
 export function isFailpointName(name: string): name is FailpointName {
   return KNOWN.has(name);
 }
-
-export function isEngineFailpoint(name: FailpointName): boolean {
-  return name.startsWith("engine.") || (ENGINE_NAMED as readonly string[]).includes(name);
-}

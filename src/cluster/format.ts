@@ -1,5 +1,5 @@
 import type { Diagnostic } from "./diagnostics.ts";
-import type { ApplyOutput, PlanOutput } from "./outputs.ts";
+import type { ApplyOutput } from "./outputs.ts";
 import type { PlanChange } from "./plan.ts";
 
 /**
@@ -10,26 +10,12 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.severity}[${d.code}] ${d.path}: ${d.message}`;
 }
 
-export function formatDiagnostics(ds: readonly Diagnostic[]): string {
-  return ds.map(formatDiagnostic).join("\n");
-}
-
 export function formatChange(c: PlanChange): string {
   const sigil = c.operation === "create" ? "+" : c.operation === "delete" ? "-" : "~";
   const disposition =
     c.disposition === undefined ? "" : ` [${c.disposition}${c.reason ? `: ${c.reason}` : ""}]`;
   const meta = c.metadata_change === undefined ? "" : ` (${c.metadata_change})`;
   return `${sigil} ${c.resource}${meta}${disposition}`;
-}
-
-export function formatPlan(out: PlanOutput): string {
-  const lines = [`plan ${out.ok ? "ok" : "FAILED"} (${out.changes.length} change(s))`];
-  for (const c of out.changes) lines.push(`  ${formatChange(c)}`);
-  for (const a of out.approvals_required) {
-    lines.push(`  approval ${a.satisfied ? "granted" : "required"}: ${a.resource}`);
-  }
-  for (const d of out.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
-  return lines.join("\n");
 }
 
 export function formatApply(out: ApplyOutput): string {

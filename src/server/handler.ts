@@ -43,8 +43,6 @@ export const ErrorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
-export const ErrorBodySchema = z.strictObject({ error: z.string(), code: ErrorCodeSchema });
-
 function statusOf(code: ErrorCode): number {
   switch (code) {
     case "unauthorized":

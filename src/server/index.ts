@@ -20,7 +20,6 @@ export {
   resolveEmbeddingProfile,
 } from "./embedding.ts";
 export {
-  ErrorBodySchema,
   type ErrorCode,
   handle,
   InvokeBodySchema,

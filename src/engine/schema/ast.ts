@@ -70,7 +70,3 @@ export interface Cardinality {
   readonly min: number;
   readonly max: number | null;
 }
-
-export function annotationValue(anns: readonly Annotation[], name: string): string | null {
-  return anns.find((a) => a.name === name)?.value ?? null;
-}
