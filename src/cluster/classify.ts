@@ -1,4 +1,4 @@
-import { graphAddress, resourceKind } from "./addresses.ts";
+import { graphAddress, graphIdOf, resourceKind } from "./addresses.ts";
 import type { Dependency } from "./config/desired.ts";
 import type { ApplyDisposition, FailedGraphOrigin, PlanChange } from "./plan.ts";
 
@@ -14,9 +14,10 @@ function bindsPendingGraph(
   dependencies: readonly Dependency[],
   graphs: ReadonlySet<string>,
 ): boolean {
-  return dependencies.some(
-    (d) => d.from === resource && d.to.startsWith("graph.") && graphs.has(d.to.slice(6)),
-  );
+  return dependencies.some((d) => {
+    const graphId = graphIdOf(d.to);
+    return d.from === resource && graphId !== null && graphs.has(graphId);
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { compareStrings } from "../util/json.ts";
-import { resourceKind } from "./addresses.ts";
+import { graphIdOf, resourceKind } from "./addresses.ts";
 import type { Dependency, DesiredCluster } from "./config/desired.ts";
 import { type Diagnostic, warning } from "./diagnostics.ts";
 import type { ApprovalRequirement, BlastRadius, PlanChange } from "./plan.ts";
@@ -118,8 +118,8 @@ export function computeApprovals(
 ): ApprovalRequirement[] {
   const graphDeletes = new Set<string>();
   for (const c of changes) {
-    if (c.operation === "delete" && c.resource.startsWith("graph."))
-      graphDeletes.add(c.resource.slice(6));
+    const graphId = graphIdOf(c.resource);
+    if (c.operation === "delete" && graphId !== null) graphDeletes.add(graphId);
   }
   const out: ApprovalRequirement[] = [];
   for (const c of changes) {

@@ -1,4 +1,4 @@
-import { graphAddress } from "../cluster/addresses.ts";
+import { graphAddress, graphIdOf } from "../cluster/addresses.ts";
 import { type Diagnostic, warning } from "../cluster/diagnostics.ts";
 import type { Env } from "./auth.ts";
 import { type ResolvedEmbedding, resolveEmbeddingProfile } from "./embedding.ts";
@@ -95,14 +95,15 @@ export function loadStartupSettings(
   let serverPolicy: string | null = null;
   const graphPolicies = new Map<string, string>();
   for (const policy of snapshot.policies) {
-    const graphBindings = policy.applies_to.filter((b) => b.startsWith("graph."));
+    const graphBindings = policy.applies_to.flatMap((b) => graphIdOf(b) ?? []);
     if (opts.sharedBundleConflicts === true && graphBindings.length > 1) {
       return fail(
         "policy_binding_conflict",
-        `multiple policy bundles bind graph '${graphBindings[1]?.slice(6)}'; cluster-mode serving supports one bundle per scope — split or merge bundles`,
+        `multiple policy bundles bind graph '${graphBindings[1]}'; cluster-mode serving supports one bundle per scope — split or merge bundles`,
       );
     }
     for (const binding of policy.applies_to) {
+      const graphId = graphIdOf(binding);
       if (binding === "cluster") {
         if (serverPolicy !== null) {
           return fail(
@@ -111,8 +112,7 @@ export function loadStartupSettings(
           );
         }
         serverPolicy = policy.source;
-      } else if (binding.startsWith("graph.")) {
-        const graphId = binding.slice(6);
+      } else if (graphId !== null) {
         if (graphPolicies.has(graphId)) {
           return fail(
             "policy_binding_conflict",

@@ -1,4 +1,4 @@
-import { graphAddress, resourceKind } from "../cluster/addresses.ts";
+import { graphAddress, graphIdOf, resourceKind } from "../cluster/addresses.ts";
 import { storageRootOf } from "../cluster/config/header.ts";
 import { parseClusterConfig } from "../cluster/config/parse.ts";
 import { CLUSTER_RECOVERIES_DIR, CLUSTER_STATE_FILE } from "../cluster/constants.ts";
@@ -324,9 +324,10 @@ async function emitResources(
           errors.push(policyBindingsMissing(address));
           break;
         }
-        const appliesTo = entry.applies_to.filter(
-          (b) => !b.startsWith("graph.") || !quarantined.has(b.slice(6)),
-        );
+        const appliesTo = entry.applies_to.filter((b) => {
+          const g = graphIdOf(b);
+          return g === null || !quarantined.has(g);
+        });
         // A bundle bound only to quarantined graphs has nothing to govern: its blob is
         // not even read, so a problem with it cannot fail the boot.
         if (variant === "post-fix" && appliesTo.length === 0) break;

@@ -1,3 +1,4 @@
+import { graphIdOf } from "../addresses.ts";
 import { type Diagnostic, error } from "../diagnostics.ts";
 
 const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -35,7 +36,8 @@ export type PolicyTarget =
 /** `cluster` stays; `graph.x` and bare `x` name graph x; anything else dotted is the wrong kind. */
 export function normalizePolicyTarget(value: string): PolicyTarget {
   if (value === "cluster") return { kind: "cluster" };
-  if (value.startsWith("graph.")) return { kind: "graph", graphId: value.slice(6) };
+  const graphId = graphIdOf(value);
+  if (graphId !== null) return { kind: "graph", graphId };
   if (value.includes(".")) return { kind: "wrong_kind", value };
   return { kind: "graph", graphId: value };
 }
