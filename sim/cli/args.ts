@@ -261,7 +261,8 @@ usage:
   pnpm sim oracles [--write]        run every scripted scenario with each planted defect and
                                     print the oracle x defect table (--write: into README.md)
   pnpm sim golden [--write]         check the golden trace hashes of pinned seeds
-                                    (--write: regenerate test/determinism/golden.json)
+                                    (--write: regenerate test/determinism/golden.json
+                                    and golden-traces.json.br)
   pnpm sim findings [--markdown] [--write] [--seeds N] [--workers N]
                                     report each known upstream finding: code path at 7fd23c54,
                                     minimal scenario and replay line, its hit at seed 1, and how
