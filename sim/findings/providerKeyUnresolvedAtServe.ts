@@ -1,3 +1,4 @@
+import { SIM_ENV } from "../universe/Universe.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 const UNRESOLVED = /embedding_provider_unresolved/;
@@ -36,8 +37,30 @@ export const providerKeyUnresolvedAtServe: KnownFinding = {
       (!UNRESOLVED.test(v.observed) && !/env var '[^']+' is not set/.test(v.observed))
     )
       return false;
-    // The config the apply accepted named a provider key through a variable the server lacks.
+    // The operator wrote such a profile, and the one the boot's ledger applies to every graph
+    // it left out names its api key through a variable the server's environment lacks (the
+    // config in force at the boot may since have been edited again, unapplied).
     const rec = input.records[v.step];
-    return rec?.desired.provider.hostile === "unset-env";
+    if (rec?.outcome.kind !== "boot") return false;
+    const wrote = input.records.some(
+      (r) => r.index < v.step && r.desired.provider.hostile === "unset-env",
+    );
+    const res = rec.pre.ledger?.resources ?? {};
+    const out = rec.outcome.view.quarantined;
+    return (
+      wrote &&
+      out.length > 0 &&
+      out.every((q) => {
+        if (q.code !== "embedding_provider_unresolved") return false;
+        const bound = res[`graph.${q.graphId}`]?.embedding_provider;
+        const profile = typeof bound === "string" ? res[bound]?.embedding_profile : undefined;
+        const key =
+          typeof profile === "object" && profile !== null
+            ? (profile as Record<string, unknown>).api_key
+            : undefined;
+        const name = typeof key === "string" ? /^\s*\$\{(.+)\}\s*$/.exec(key)?.[1] : undefined;
+        return name !== undefined && !Object.hasOwn(SIM_ENV, name);
+      })
+    );
   },
 };
