@@ -41,7 +41,9 @@ const OPTIONS = {
   "life-failpoint": { type: "string" },
   step: { type: "string" },
   port: { type: "string" },
+  corpus: { type: "string" },
   "check-determinism": { type: "boolean" },
+  guided: { type: "boolean" },
   trace: { type: "boolean" },
   write: { type: "boolean" },
   markdown: { type: "boolean" },
@@ -126,6 +128,9 @@ export const ArgsSchema = z.object({
     .refine((n) => n <= 65535, "--port must be at most 65535")
     .optional(),
   checkDeterminism: z.boolean().default(false),
+  /** `run --guided`: a coverage-guided fleet (sim/guided); `--corpus DIR` keeps its corpus. */
+  guided: z.boolean().default(false),
+  corpus: z.string().min(1, "--corpus needs a folder").optional(),
   trace: z.boolean().default(false),
   /** `oracles` and `golden`: rewrite the committed copy instead of printing or checking it. */
   write: z.boolean().default(false),
@@ -193,6 +198,8 @@ export function parseCliArgs(
     step: values.step,
     port: values.port,
     checkDeterminism: values["check-determinism"] ?? false,
+    guided: values.guided ?? false,
+    corpus: values.corpus,
     trace: values.trace ?? false,
     write: values.write ?? false,
     markdown: values.markdown ?? false,
@@ -219,7 +226,32 @@ export function parseCliArgs(
     throw new InputError("bad_arguments", "--seed and --from exclude each other");
   if (r.data.file !== undefined && r.data.scenarios.length > 0)
     throw new InputError("bad_arguments", "--file and --scenario exclude each other");
+  guidedArgs(r.data);
   return r.data as Args;
+}
+
+/** What `--guided` and `--corpus` combine with (a guided run is one scenario, one report). */
+function guidedArgs(a: z.infer<typeof ArgsSchema>): void {
+  if (a.corpus !== undefined && !a.guided)
+    throw new InputError("bad_arguments", "--corpus goes with --guided");
+  if (!a.guided) return;
+  if (a.command !== "run")
+    throw new InputError("bad_arguments", `--guided is an option of run, not of ${a.command}`);
+  const excluded = [
+    ["--seed", a.seed],
+    ["--shard", a.shard],
+    ["--check-determinism", a.checkDeterminism || undefined],
+    ["--json", a.json],
+    ["--junit", a.junit],
+    ["--html", a.html],
+    ["--time-limit", a.timeLimit],
+    ["--shrink", a.shrink],
+  ] as const;
+  for (const [option, value] of excluded)
+    if (value !== undefined)
+      throw new InputError("bad_arguments", `--guided does not take ${option}`);
+  if (new Set(a.scenarios).size > 1)
+    throw new InputError("bad_arguments", "--guided grows one scenario's corpus: one --scenario");
 }
 
 /**
@@ -290,6 +322,11 @@ run options:
   --workers N         run universes on N worker threads (same report for any N; at most the
                       machine's cores, since universes are CPU-bound)
   --check-determinism run every universe twice and compare trace hashes
+  --guided            a coverage-guided fleet over one scenario (default: default): --seeds N
+                      universes in generations of 8, fresh seeds from --from, the rest derived
+                      from a corpus of universes that reached something new by mutating their
+                      steps; same output for any --workers
+  --corpus DIR        with --guided: resume the corpus in DIR/corpus.json and save it grown
   --json FILE         write the JSON report (as universes finish);  --junit FILE  a JUnit report
   --html FILE         write a self-contained HTML report (summary, failures with timelines,
                       failpoint coverage)

@@ -8,6 +8,7 @@ import { renderLedger } from "../coverage/ledger.ts";
 import { enumerate } from "../enumerate/enumerate.ts";
 import { formatEnumeration } from "../enumerate/format.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
+import { guidedCommand } from "../guided/cli.ts";
 import { allOracles } from "../oracles/index.ts";
 import { reportHead, streamFleet, toRecord } from "../orchestrator/fleet.ts";
 import { Interrupt, SIGNAL_EXIT, type StopSignal } from "../orchestrator/interrupt.ts";
@@ -61,6 +62,7 @@ function selectScenarios(args: Args): Scenario[] {
 }
 
 async function runCommand(args: Args, io: Io): Promise<number> {
+  if (args.guided) return guidedCommand(args, selectGuided(args), io);
   const scenarios = selectScenarios(args);
   const seeds =
     args.seed !== undefined
@@ -193,6 +195,13 @@ class ShrinkCandidates implements Reporter {
   }
 
   onEnd(): void {}
+}
+
+/** A guided run's one scenario: --file, --scenario, or the default fleet's. */
+function selectGuided(args: Args): Scenario {
+  if (args.file !== undefined || args.scenarios.length > 0)
+    return selectScenarios(args)[0] as Scenario;
+  return findScenario("default", shippedScenarios());
 }
 
 async function replayCommand(args: Args, io: Io): Promise<number> {
