@@ -7,6 +7,7 @@ import { COVERAGE_FILE, runCoverageFleet } from "../coverage/fleet.ts";
 import { renderLedger } from "../coverage/ledger.ts";
 import { enumerate } from "../enumerate/enumerate.ts";
 import { formatEnumeration } from "../enumerate/format.ts";
+import { exploreCommand } from "../explore/cli.ts";
 import { KNOWN_FINDINGS } from "../findings/index.ts";
 import { guidedCommand } from "../guided/cli.ts";
 import { allOracles } from "../oracles/index.ts";
@@ -309,6 +310,9 @@ function catalogCommand(io: Io): number {
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
+    // `explore` parses its own options (sim/explore/cli.ts).
+    const words = argv[0] === "--" ? argv.slice(1) : argv;
+    if (words[0] === "explore") return await exploreCommand(words.slice(1), io);
     const args = parseCliArgs(argv);
     switch (args.command) {
       case "help":
