@@ -12,8 +12,8 @@ if (parentPort === null) throw new Error("sim/guided/worker.ts must run as a wor
 const port = parentPort;
 const ctx = jobContext();
 const watch = RejectionWatch.install();
-const queue: GuidedWire[] = [];
-let running = false;
+/** This thread's queue of candidates and whether it is draining them (one object, no `let`). */
+const state = { queue: [] as GuidedWire[], running: false };
 
 async function answer(job: GuidedWire): Promise<GuidedReply> {
   try {
@@ -28,14 +28,14 @@ async function answer(job: GuidedWire): Promise<GuidedReply> {
 }
 
 async function drain(): Promise<void> {
-  running = true;
-  for (let job = queue.shift(); job !== undefined; job = queue.shift())
+  state.running = true;
+  for (let job = state.queue.shift(); job !== undefined; job = state.queue.shift())
     port.postMessage(await answer(job));
-  running = false;
+  state.running = false;
 }
 
 port.on("message", (job: GuidedWire) => {
-  queue.push(job);
+  state.queue.push(job);
   // Not awaited: drain answers every job by a message (answer turns a failure into a reply).
-  if (!running) void drain();
+  if (!state.running) void drain();
 });
