@@ -283,6 +283,11 @@ usage:
                                     failpoint it reaches (both modes), and (J > 0) kill it again
                                     in the J writes after each first death (J at most ${MAX_DOUBLE});
                                     judge every case
+  pnpm sim explore [--fixture NAME] [--depth K] [--crashes all|writes|none] [--ops a,b] ...
+                                    breadth-first over every history of K steps from the
+                                    fixture's birth, with every crash point of every step;
+                                    states deduplicated, every path judged, liveness from every
+                                    state (pnpm sim explore --help for its options)
   pnpm sim coverage                 run the coverage fleet and rewrite docs/COVERAGE.md
   pnpm sim report REPORT.json --html FILE
                                     render a saved JSON report as one self-contained HTML page

@@ -140,6 +140,13 @@ function parse(argv: readonly string[]): z.infer<typeof ExploreArgs> & { help: b
   const { values: v, positionals } = parsed;
   if (positionals.length > 0 && !v.merge)
     throw new InputError("bad_arguments", `unexpected argument '${positionals[0]}'`);
+  if (v.merge)
+    for (const o of Object.keys(v))
+      if (o !== "merge" && o !== "json" && o !== "help")
+        throw new InputError(
+          "bad_arguments",
+          `--merge takes shard reports and --json only (the config is the reports'), not --${o}`,
+        );
   const r = ExploreArgs.safeParse({
     fixture: v.fixture,
     depth: v.depth,

@@ -166,6 +166,7 @@ describe("pnpm sim explore", () => {
       ["explore", "--frobnicate"],
       ["explore", "stray"],
       ["explore", "--merge"],
+      ["explore", "--merge", "a.json", "--depth", "2"],
     ]) {
       const out: string[] = [];
       const err: string[] = [];
