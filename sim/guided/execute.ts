@@ -12,10 +12,10 @@ import {
 import { asScripted } from "../shrink/shrink.ts";
 import type { UniverseResult } from "../universe/result.ts";
 import { runUniverse } from "../universe/run.ts";
-import { drawView } from "../universe/sampler.ts";
 import { resolveSwarm } from "../universe/swarm.ts";
 import { type Feature, featuresOf } from "./features.ts";
-import { derive, type Parent, type StateAt } from "./mutate.ts";
+import { derive, type Parent } from "./mutate.ts";
+import { lab } from "./probe.ts";
 
 /**
  * One candidate of a generation, as plain data (it crosses to a worker thread): a fresh
@@ -41,8 +41,14 @@ export type GuidedTask =
 export interface GuidedOutcome {
   readonly result: UniverseResult;
   readonly features: readonly Feature[];
-  /** The universe as a scripted scenario run with `result.seed` (a base universe's recorded steps). */
+  /**
+   * The universe as a scripted scenario run with `result.seed`: its recorded steps (a crash
+   * placed as a step ran is recorded where it fired, faults only where they hit), what a
+   * corpus entry keeps and mutates.
+   */
   readonly scenario: ScriptedScenario;
+  /** A derived universe's scenario exactly as it ran: what its failure file holds. */
+  readonly ran?: ScriptedScenario;
   /** The mutations, for a derived universe. */
   readonly description?: string;
 }
@@ -98,30 +104,17 @@ export async function executeTask(
     return { ...r, scenario };
   }
   const { parent } = task;
-  // The state before step `at`: the parent's fixture and seed, the steps before it, no
-  // liveness phase and no judgment.
-  const stateAt: StateAt = async (steps, at) => {
-    const prefix = { ...parent.scenario, steps: steps.slice(0, at), liveness: false };
-    const o = await runUniverse(
-      { scenario: prefix, seed: parent.seed, defects: task.defects },
-      {
-        system: ctx.system,
-        oracles: [],
-        findings: [],
-        ...(ctx.births ? { births: ctx.births } : {}),
-      },
-    );
-    const u = o.universe;
-    return drawView({
-      desired: u.desired,
-      obs: u.latest() ?? (await u.observe()),
-      reachedByOp: u.reachedByOp,
-    });
-  };
   return watched(async () => {
-    const d = await derive(new Rng(task.rng), parent, stateAt, task.weights);
-    const scenario = normalise(d.scenario);
-    const r = await judged(scenario, parent.seed, task.defects, ctx);
-    return { ...r, scenario, description: d.description };
+    const d = await derive(
+      new Rng(task.rng),
+      parent,
+      lab(parent.seed, task.defects, ctx),
+      task.weights,
+    );
+    const ran = normalise(d.scenario);
+    const r = await judged(ran, parent.seed, task.defects, ctx);
+    const scenario =
+      r.result.steps.length > 0 ? normalise({ ...ran, steps: [...r.result.steps] }) : ran;
+    return { ...r, scenario, ran, description: d.description };
   }, watch);
 }

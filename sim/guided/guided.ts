@@ -112,7 +112,7 @@ function energy(e: CorpusEntry, counts: ReadonlyMap<Feature, number>, picks: num
   let sum = 0;
   for (const f of e.features) sum += 1 / (counts.get(f) ?? 1);
   // Entries mutated often give way to the others; short ones are cheaper to run and mutate.
-  return (sum / (1 + picks / 4)) * (e.scenario.steps.length > 40 ? 0.5 : 1);
+  return sum / (1 + picks / 4) / (1 + e.scenario.steps.length / 20);
 }
 
 function pickParent(rng: Rng, c: Corpus, picks: Map<number, number>): CorpusEntry {
@@ -169,8 +169,8 @@ export async function runGuided(o: GuidedOptions): Promise<GuidedSummary> {
       const size = Math.min(GENERATION, o.universes - done);
       const rng = root.child(`gen${generation}`);
       const tasks: GuidedTask[] = [];
-      const firedCounts = Object.fromEntries(
-        [...corpus.counts].filter(([f]) => f.startsWith("fp:")),
+      const crashCounts = Object.fromEntries(
+        [...corpus.counts].filter(([f]) => f.startsWith("fp:") || f.startsWith("reach:")),
       );
       const origins: string[] = [];
       for (let i = 0; i < size; i++) {
@@ -189,7 +189,7 @@ export async function runGuided(o: GuidedOptions): Promise<GuidedSummary> {
             seed: p.seed,
             scenario: p.scenario,
             features: p.features,
-            fired: firedCounts,
+            counts: crashCounts,
           },
           rng: rng.child(`c${i}`).path,
           weights,
@@ -226,7 +226,7 @@ export async function runGuided(o: GuidedOptions): Promise<GuidedSummary> {
           task.kind === "base"
             ? base
             : {
-                ...outcome.scenario,
+                ...(outcome.ran ?? outcome.scenario),
                 description: `guided from ${origin}`,
                 defects: [...o.defects].sort(),
               };

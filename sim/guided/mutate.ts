@@ -11,6 +11,7 @@ import {
   type StepFault,
 } from "../scenario/schema.ts";
 import { reachableFailpoints } from "../universe/reach.ts";
+import { FAILPOINT_FAMILIES } from "../universe/swarm.ts";
 
 /**
  * The guided fleet's mutations of a corpus entry's recorded steps. Each derived universe is
@@ -27,6 +28,7 @@ export type MutationKind =
   | "insert-example"
   | "insert-change"
   | "delete"
+  | "truncate"
   | "duplicate"
   | "swap"
   | "move-crash"
@@ -37,8 +39,9 @@ export type MutationKind =
 const MUTATIONS: ReadonlyArray<readonly [MutationKind, number]> = [
   ["insert", 5],
   ["insert-example", 3],
-  ["insert-change", 4],
+  ["insert-change", 8],
   ["delete", 2],
+  ["truncate", 1],
   ["duplicate", 2],
   ["swap", 2],
   ["move-crash", 5],
@@ -46,8 +49,13 @@ const MUTATIONS: ReadonlyArray<readonly [MutationKind, number]> = [
   ["lock-off", 0.5],
 ];
 
-/** The state of a universe just before step `at` of `steps` (a prefix run of the parent). */
-export type StateAt = (steps: readonly Step[], at: number) => Promise<DrawView>;
+/** What mutations ask of the universe they change (see ./probe.ts). */
+export interface Lab {
+  /** The universe's state before step `at` of `s`. */
+  stateAt(s: ScriptedScenario, at: number): Promise<DrawView>;
+  /** The failpoints step `index` of `s` reaches, run without its crash plan. */
+  reachedBy(s: ScriptedScenario, index: number): Promise<readonly FailpointName[]>;
+}
 
 export interface Parent {
   readonly id: number;
@@ -55,10 +63,11 @@ export interface Parent {
   readonly scenario: ScriptedScenario;
   readonly features: readonly string[];
   /**
-   * How many universes so far fired each failpoint pair (`fp:<name>:<mode>` features, as the
-   * corpus counted them at the generation's start): a crash is placed where it is rare.
+   * How many universes so far fired each failpoint pair and reached each failpoint by each
+   * operation (the `fp:` and `reach:` features, as the corpus counted them at the
+   * generation's start): a crash is placed where firing and passing are both rare.
    */
-  readonly fired: Readonly<Record<string, number>>;
+  readonly counts: Readonly<Record<string, number>>;
 }
 
 export interface Derived {
@@ -80,18 +89,43 @@ function crashSites(op: OpName, parent: Parent): readonly FailpointName[] {
   return seen.length > 0 ? seen : statically;
 }
 
-function drawCrash(rng: Rng, op: OpName, parent: Parent): Crash | null {
-  const sites = crashSites(op, parent);
+function drawCrash(
+  rng: Rng,
+  op: OpName,
+  parent: Parent,
+  reached?: readonly FailpointName[],
+): Crash | null {
+  const sites = reached !== undefined && reached.length > 0 ? reached : crashSites(op, parent);
   if (sites.length === 0) return null;
-  if (rng.chance(0.15)) return { kind: "kill-at-write", k: rng.range(1, 24) };
-  // A failpoint pair weighted by how rarely any universe fired it (never: the most).
-  const pairs = sites.flatMap((name) =>
-    (["crash", "error"] as const).map(
-      (mode) => [[name, mode], 1 / (1 + (parent.fired[`fp:${name}:${mode}`] ?? 0)) ** 2] as const,
-    ),
-  );
-  const [name, mode] = rng.weighted(pairs);
-  return { kind: "failpoint", name, mode, skip: rng.chance(0.2) ? 1 : 0 };
+  const seen = reached !== undefined && reached.length > 0;
+  if (rng.chance(seen ? 0.1 : 0.15)) return { kind: "kill-at-write", k: rng.range(1, 24) };
+  const mode = rng.chance(0.5) ? "crash" : "error";
+  if (rng.chance(seen ? 0.15 : 0.5)) {
+    // Placed as the step runs, where this universe has least been (see CrashSchema); the
+    // universe records where it fired, so its entry and its replay name a plain failpoint.
+    // Now and then only inside one family of failpoints the step can reach.
+    const families = FAILPOINT_FAMILIES.filter((f) => sites.some((x) => x.startsWith(f)));
+    const only = families.length > 0 && rng.chance(0.25) ? [rng.pick(families)] : undefined;
+    return {
+      kind: "novelty",
+      mode,
+      rate: rng.pick([0.3, 0.6, 1]),
+      max: rng.chance(0.2) ? 2 : 1,
+      ...(only !== undefined ? { only } : {}),
+    };
+  }
+  // A failpoint pair weighted by how rarely any universe fired it (never: the most), and by
+  // how rarely this operation passes the point at all (the lock every command takes: little;
+  // the step only a schema change reaches: much).
+  const c = parent.counts;
+  const pairs = sites.flatMap((name) => {
+    const passed = Math.max(1, c[`reach:${op}:${name}`] ?? 1);
+    return (["crash", "error"] as const).map(
+      (m) => [[name, m], 1 / (1 + (c[`fp:${name}:${m}`] ?? 0)) ** 2 / passed] as const,
+    );
+  });
+  const [name, m] = rng.weighted(pairs);
+  return { kind: "failpoint", name, mode: m, skip: rng.chance(seen ? 0.05 : 0.2) ? 1 : 0 };
 }
 
 const crashList = (s: Step): Crash[] =>
@@ -104,12 +138,20 @@ function withCrash(s: Step, list: readonly Crash[]): Step {
 }
 
 /** A new crash plan for a step: another site, a kill at another write, the other mode, none. */
-function moveCrash(rng: Rng, s: Step, parent: Parent): { step: Step; what: string } | null {
+async function moveCrash(
+  rng: Rng,
+  scenario: ScriptedScenario,
+  at: number,
+  parent: Parent,
+  lab: Lab,
+): Promise<{ step: Step; what: string } | null> {
+  const s = scenario.steps[at] as Step;
   const op = s.op as OpName;
   if (isEdit(op) || reachableFailpoints(op).length === 0) return null;
   const list = crashList(s);
+  const sites = () => lab.reachedBy(scenario, at);
   if (list.length === 0) {
-    const c = drawCrash(rng, op, parent);
+    const c = drawCrash(rng, op, parent, await sites());
     return c === null ? null : { step: withCrash(s, [c]), what: `crash ${describeCrash(c)}` };
   }
   const i = rng.int(list.length);
@@ -134,8 +176,8 @@ function moveCrash(rng: Rng, s: Step, parent: Parent): { step: Step; what: strin
     next =
       c.kind === "failpoint" || c.kind === "novelty"
         ? { ...c, mode: c.mode === "crash" ? "error" : "crash" }
-        : drawCrash(rng, op, parent);
-  else next = drawCrash(rng, op, parent);
+        : drawCrash(rng, op, parent, await sites());
+  else next = drawCrash(rng, op, parent, await sites());
   const list2 = list.flatMap((x, j) => (j !== i ? [x] : next === null ? [] : [next]));
   return {
     step: withCrash(s, list2),
@@ -170,7 +212,6 @@ function drawStep(
   view: DrawView,
   weights: ReadonlyArray<readonly [OpName, number]>,
   example: boolean,
-  parent: Parent,
 ): Step | null {
   let pool = weights;
   while (pool.length > 0) {
@@ -186,14 +227,18 @@ function drawStep(
       pool = pool.filter(([o]) => o !== op);
       continue;
     }
-    const step = drawn as Step;
-    if (!isEdit(op) && rng.chance(0.35)) {
-      const c = drawCrash(rng, op, parent);
-      if (c !== null) return withCrash(step, [c]);
-    }
-    return step;
+    return drawn as Step;
   }
   return null;
+}
+
+/**
+ * Where to insert into `n` steps: half the time among the first few, where the universe is
+ * still close to its birth (a change made there meets a converged, serving cluster), else
+ * anywhere.
+ */
+function insertAt(rng: Rng, n: number): number {
+  return rng.chance(0.5) ? rng.int(Math.min(n, 3) + 1) : rng.int(n + 1);
 }
 
 /** Uniform weights over every operation: a corpus that did not come from a generative scenario. */
@@ -201,13 +246,68 @@ export const UNIFORM_WEIGHTS: ReadonlyArray<readonly [OpName, number]> = OP_NAME
   (o) => [o, 1] as const,
 );
 
+/** One change block of insert-change at `at` of `scenario` (see there); null when none applies. */
+async function changeBlock(
+  rng: Rng,
+  scenario: ScriptedScenario,
+  at: number,
+  parent: Parent,
+  lab: Lab,
+  weights: ReadonlyArray<readonly [OpName, number]>,
+): Promise<{ steps: Step[]; fixture: ScriptedScenario["fixture"]; what: string } | null> {
+  const steps = scenario.steps;
+  const view = { ...(await lab.stateAt(scenario, at)), hostile: false };
+  // Schema edits most: they are what moves a graph, where crash points matter most.
+  const edits = weights
+    .filter(([o]) => isEdit(o))
+    .map(([o, w]) => [o, o === "edit-schema" ? w * 3 : w] as const);
+  const edit = drawStep(rng, view, edits.length > 0 ? edits : weights, false);
+  if (edit === null) return null;
+  // The change carried out by an apply that fails somewhere, or by two actors at once
+  // (their race only meets the ledger's compare-and-swap with the lock off).
+  let carrier: Step;
+  let fixture = scenario.fixture;
+  let how: string;
+  const pairs = opSpec("concurrently").examples(view) as Step[];
+  if (pairs.length > 0 && rng.chance(0.25)) {
+    carrier = rng.pick(pairs);
+    how = `concurrently(${carrier.op === "concurrently" ? carrier.actors.map((a) => a.op).join(",") : ""})`;
+    if (fixture.stateLock && rng.chance(0.5)) {
+      fixture = { ...fixture, stateLock: false };
+      how += ", lock off";
+    }
+  } else {
+    // The apply's crash at a failpoint it is seen to pass, carrying this very change.
+    const probe = [...steps.slice(0, at), edit, { op: "apply" } as Step];
+    const reached = await lab.reachedBy({ ...scenario, steps: probe }, at + 1);
+    // An apply that stops before the engine (a held lock, a refused plan) has little to try.
+    if (reached.length < 10) return null;
+    const crash = drawCrash(rng, "apply", parent, reached);
+    if (crash === null) return null;
+    carrier = withCrash({ op: "apply" } as Step, [crash]);
+    how = `apply (${describeCrash(crash)})`;
+  }
+  const after = rng.pick([null, { op: "apply" }, { op: "boot" }, { op: "refresh" }, null]);
+  const open = view.rootGraphs.length > 0 && rng.chance(0.3);
+  const follow: Step[] = open
+    ? [{ op: "open-rw", graph: rng.pick(view.rootGraphs) } as Step]
+    : after !== null
+      ? [after as Step]
+      : [];
+  return {
+    steps: [edit, carrier, ...follow],
+    fixture,
+    what: `${edit.op}+${how}${follow[0] ? `+${follow[0].op}` : ""}`,
+  };
+}
+
 /** One mutation of `steps` (with `scenario`'s fixture); null when it does not apply. */
 async function mutateOnce(
   kind: MutationKind,
   rng: Rng,
   scenario: ScriptedScenario,
   parent: Parent,
-  stateAt: StateAt,
+  lab: Lab,
   weights: ReadonlyArray<readonly [OpName, number]>,
 ): Promise<{ scenario: ScriptedScenario; what: string } | null> {
   const steps = scenario.steps;
@@ -217,39 +317,46 @@ async function mutateOnce(
     case "insert":
     case "insert-example": {
       if (n >= MAX_DERIVED_STEPS) return null;
-      const at = rng.int(n + 1);
-      const view = await stateAt(steps, at);
+      const at = insertAt(rng, n);
+      const view = await lab.stateAt(scenario, at);
       const hostile = rng.chance(0.25);
-      const s = drawStep(rng, { ...view, hostile }, weights, kind === "insert-example", parent);
+      let s = drawStep(rng, { ...view, hostile }, weights, kind === "insert-example");
       if (s === null) return null;
-      const c = crashList(s)[0];
-      return put(
-        [...steps.slice(0, at), s, ...steps.slice(at)],
-        `${kind} ${s.op}@${at}${c !== undefined ? ` (${describeCrash(c)})` : ""}`,
-      );
+      const next = [...steps.slice(0, at), s, ...steps.slice(at)];
+      const able = !isEdit(s.op) && reachableFailpoints(s.op as OpName).length > 0;
+      let c: Crash | null = null;
+      if (able && rng.chance(0.35)) {
+        const reached = await lab.reachedBy({ ...scenario, steps: next }, at);
+        c = drawCrash(rng, s.op as OpName, parent, reached);
+        if (c !== null) s = withCrash(s, [c]);
+        next[at] = s;
+      }
+      return put(next, `${kind} ${s.op}@${at}${c !== null ? ` (${describeCrash(c)})` : ""}`);
     }
     case "insert-change": {
       // A dictionary entry, as a fuzzer has them: a change of the config, the apply that
-      // carries it out failing at a failpoint pair, and maybe a command that meets what it left.
-      if (n + 3 > MAX_DERIVED_STEPS) return null;
-      const at = rng.int(n + 1);
-      const view = { ...(await stateAt(steps, at)), hostile: false };
-      const edits = weights.filter(([o]) => isEdit(o) || o === "add-graph" || o === "remove-graph");
-      const edit = drawStep(rng, view, edits.length > 0 ? edits : weights, false, parent);
-      const crash = drawCrash(rng, "apply", parent);
-      if (edit === null || crash === null) return null;
-      const apply = withCrash({ op: "apply" } as Step, [crash]);
-      const after = rng.pick([null, { op: "apply" }, { op: "boot" }, { op: "refresh" }, null]);
-      const open = view.rootGraphs.length > 0 && rng.chance(0.3);
-      const follow: Step[] = open
-        ? [{ op: "open-rw", graph: rng.pick(view.rootGraphs) } as Step]
-        : after !== null
-          ? [after as Step]
-          : [];
-      return put(
-        [...steps.slice(0, at), edit, apply, ...follow, ...steps.slice(at)],
-        `insert-change ${edit.op}+apply (${describeCrash(crash)})${follow[0] ? `+${follow[0].op}` : ""}@${at}`,
-      );
+      // carries it out failing at a failpoint pair, and maybe a command that meets what it
+      // left; most of the time a run of two to five such blocks, each a try at another pair.
+      // Mostly right after birth: later, a universe has often lost its lock to a death or
+      // holds a config the planner refuses, and its apply never gets near the engine.
+      const at = rng.chance(0.7) ? rng.int(Math.min(n, 1) + 1) : insertAt(rng, n);
+      const blocks = rng.chance(0.3) ? 1 : rng.range(2, 5);
+      let current = scenario;
+      let pos = at;
+      const what: string[] = [];
+      for (let b = 0; b < blocks && current.steps.length + 3 <= MAX_DERIVED_STEPS; b++) {
+        const block = await changeBlock(rng, current, pos, parent, lab, weights);
+        if (block === null) break;
+        current = {
+          ...current,
+          fixture: block.fixture,
+          steps: [...current.steps.slice(0, pos), ...block.steps, ...current.steps.slice(pos)],
+        };
+        pos += block.steps.length;
+        what.push(block.what);
+      }
+      if (what.length === 0) return null;
+      return { scenario: current, what: `insert-change ${what.join(" + ")} @${at}` };
     }
     case "delete": {
       if (n <= 1) return null;
@@ -258,6 +365,12 @@ async function mutateOnce(
         steps.filter((_, i) => i !== at),
         `delete ${steps[at]?.op}@${at}`,
       );
+    }
+    case "truncate": {
+      // The first k steps alone: what the rest did no longer hides what they reached.
+      if (n <= 2) return null;
+      const k = rng.range(1, n - 1);
+      return put(steps.slice(0, k), `truncate to ${k}`);
     }
     case "duplicate": {
       if (n >= MAX_DERIVED_STEPS) return null;
@@ -284,7 +397,7 @@ async function mutateOnce(
       const pool = crashed.length > 0 && rng.chance(0.7) ? crashed : able;
       if (pool.length === 0) return null;
       const at = rng.pick(pool);
-      const moved = moveCrash(rng, steps[at] as Step, parent);
+      const moved = await moveCrash(rng, scenario, at, parent, lab);
       if (moved === null) return null;
       return put(
         steps.map((s, i) => (i === at ? moved.step : s)),
@@ -349,16 +462,19 @@ export function branchConflicts(steps: readonly Step[]): number {
 export async function derive(
   rng: Rng,
   parent: Parent,
-  stateAt: StateAt,
+  lab: Lab,
   weights: ReadonlyArray<readonly [OpName, number]>,
 ): Promise<Derived> {
-  const count = 1 + (rng.chance(0.4) ? 1 : 0) + (rng.chance(0.15) ? 1 : 0);
+  const count = 1 + (rng.chance(0.5) ? 1 : 0) + (rng.chance(0.25) ? 1 : 0);
   let scenario: ScriptedScenario = parent.scenario;
   const conflicts = branchConflicts(parent.scenario.steps);
   const done: string[] = [];
+  let kind: MutationKind = rng.weighted(MUTATIONS);
   for (let tries = 0; done.length < count && tries < count + 6; tries++) {
-    const kind = rng.weighted(MUTATIONS);
-    const m = await mutateOnce(kind, rng, scenario, parent, stateAt, weights);
+    // A change with its failing apply comes in runs of one to three: each is a try at a
+    // failpoint pair, and each crash point is judged on its own.
+    if (tries > 0 && !(kind === "insert-change" && rng.chance(0.6))) kind = rng.weighted(MUTATIONS);
+    const m = await mutateOnce(kind, rng, scenario, parent, lab, weights);
     if (m === null) continue;
     const valid = ScriptedScenarioSchema.safeParse(JSON.parse(JSON.stringify(m.scenario)));
     if (!valid.success || branchConflicts(valid.data.steps) > conflicts) continue;
