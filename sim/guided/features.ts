@@ -10,7 +10,7 @@ import type { Diag } from "../universe/system.ts";
  *
  * - `fp`: a failpoint fired in a mode (`fp:cluster.state.write.before:crash`): the coverage
  *   ledger's failpoint pairs (sim/coverage);
- * - `reach`: a failpoint an operation reached (`reach:apply:engine.recovery...`), the
+ * - `reach`: a failpoint an operation reached in life (`reach:apply:engine.recovery...`), the
  *   edge-coverage-like gradient that leads to the pairs;
  * - `out`, `diag`, `change`: an operation's outcome kind, the diagnostic codes its output
  *   carried, the change operations and dispositions apply planned (`liveness/` in front for
@@ -113,7 +113,11 @@ export function featuresOf(input: FeatureInput): Feature[] {
     const [name, task] = key.split(" ");
     if (task === "crash" || task === "error") out.add(`fp:${name}:${task}`);
   }
-  for (const [op, names] of input.reachedByOp) for (const n of names) out.add(`reach:${op}:${n}`);
+  // Only what life reached: every universe of a fixture shares its birth's (the creates of
+  // its graphs), which would make the paths of a later create look common.
+  const life = new Set(result.lifeReached);
+  for (const [op, names] of input.reachedByOp)
+    for (const n of names) if (life.has(n)) out.add(`reach:${op}:${n}`);
   for (const r of input.records) {
     const op = r.phase === "life" ? r.step.op : `liveness/${r.step.op}`;
     outcomeFeatures(op, r.outcome, out);

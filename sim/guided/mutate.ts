@@ -185,6 +185,37 @@ async function moveCrash(
   };
 }
 
+/**
+ * Writes on error and cleanup paths (the sampler's list, sim/universe/sampler.ts): where a
+ * second fault after an injected error hurts most, and which a probe without that error never
+ * passes.
+ */
+const HANDLER_STEPS = [
+  "cluster.sidecar.delete_unmoved.",
+  "cluster.sidecar.delete_create_unmoved.",
+  "cluster.sidecar.rewrite.",
+  "cluster.sidecar.delete_completed.",
+  "cluster.lock.release.",
+  "cluster.approval.consume.",
+  "engine.branch.delete.",
+  "engine.schema_apply.sidecar_delete.",
+  "engine.init.cleanup_schema_files.",
+  "engine.recovery.",
+] as const;
+
+function handlerCrash(rng: Rng, op: OpName, first: string): Crash | null {
+  const handlers = reachableFailpoints(op).filter(
+    (f) => f !== first && HANDLER_STEPS.some((h) => f.startsWith(h)),
+  );
+  if (handlers.length === 0) return null;
+  return {
+    kind: "failpoint",
+    name: rng.pick(handlers),
+    mode: rng.chance(0.5) ? "error" : "crash",
+    skip: 0,
+  };
+}
+
 function describeCrash(c: Crash): string {
   if (c.kind === "kill-at-write") return `kill@${c.k}`;
   if (c.kind === "novelty") return `novelty:${c.mode}`;
@@ -261,10 +292,12 @@ async function changeBlock(
   const edits = weights
     .filter(([o]) => isEdit(o))
     .map(([o, w]) => [o, o === "edit-schema" ? w * 3 : w] as const);
-  const edit = drawStep(rng, view, edits.length > 0 ? edits : weights, false);
-  if (edit === null) return null;
+  const pool = edits.length > 0 ? edits : weights;
+  const first = drawStep(rng, view, pool, false);
+  if (first === null) return null;
   // The change carried out by an apply that fails somewhere, or by two actors at once
   // (their race only meets the ledger's compare-and-swap with the lock off).
+  let edit: Step = first;
   let carrier: Step;
   let fixture = scenario.fixture;
   let how: string;
@@ -277,15 +310,38 @@ async function changeBlock(
       how += ", lock off";
     }
   } else {
-    // The apply's crash at a failpoint it is seen to pass, carrying this very change.
-    const probe = [...steps.slice(0, at), edit, { op: "apply" } as Step];
-    const reached = await lab.reachedBy({ ...scenario, steps: probe }, at + 1);
+    // A few candidate changes, each applied once in a probe: the one whose apply passes the
+    // rarest failpoints (those few universes pass) is kept, now and then any one. Then the
+    // apply's crash at a failpoint it is seen to pass, carrying this very change.
+    const candidates: Step[] = [first];
+    for (let i = 0; i < 2; i++) {
+      const e = drawStep(rng, view, pool, false);
+      if (e !== null && !candidates.some((c) => JSON.stringify(c) === JSON.stringify(e)))
+        candidates.push(e);
+    }
+    const probed: Array<{ edit: Step; reached: readonly FailpointName[]; score: number }> = [];
+    for (const e of candidates) {
+      const probe = [...steps.slice(0, at), e, { op: "apply" } as Step];
+      const reached = await lab.reachedBy({ ...scenario, steps: probe }, at + 1);
+      let score = 0;
+      for (const f of reached) score += 1 / Math.max(1, parent.counts[`reach:apply:${f}`] ?? 1);
+      probed.push({ edit: e, reached, score });
+    }
+    const best = rng.chance(0.2)
+      ? rng.pick(probed)
+      : probed.reduce((a, b) => (b.score > a.score ? b : a));
+    edit = best.edit;
     // An apply that stops before the engine (a held lock, a refused plan) has little to try.
-    if (reached.length < 10) return null;
-    const crash = drawCrash(rng, "apply", parent, reached);
+    if (best.reached.length < 10) return null;
+    const crash = drawCrash(rng, "apply", parent, best.reached);
     if (crash === null) return null;
-    carrier = withCrash({ op: "apply" } as Step, [crash]);
-    how = `apply (${describeCrash(crash)})`;
+    // Now and then a second point on the error path of the first: the cleanup after it.
+    const second =
+      crash.kind === "failpoint" && crash.mode === "error" && rng.chance(0.3)
+        ? handlerCrash(rng, "apply", crash.name)
+        : null;
+    carrier = withCrash({ op: "apply" } as Step, second ? [crash, second] : [crash]);
+    how = `apply (${describeCrash(crash)}${second ? `, then ${describeCrash(second)}` : ""})`;
   }
   const after = rng.pick([null, { op: "apply" }, { op: "boot" }, { op: "refresh" }, null]);
   const open = view.rootGraphs.length > 0 && rng.chance(0.3);
