@@ -5,7 +5,7 @@
  *
  *   pnpm bench [--quick] [--write] [--memory 10000,50000,100000] [--only SECTION,...]
  *
- * Sections: throughput, profile, overhead, enumerate, defects, workers, memory.
+ * Sections: throughput, profile, overhead, enumerate, defects, guided, workers, memory.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -58,7 +58,7 @@ const { values } = parseArgs({
 const QUICK = values.quick ?? false;
 const RUNS = QUICK ? 3 : 5;
 const sections = new Set(
-  (values.only ?? "throughput,profile,overhead,enumerate,defects,workers,memory").split(","),
+  (values.only ?? "throughput,profile,overhead,enumerate,defects,guided,workers,memory").split(","),
 );
 const MEMORY = (values.memory ?? (QUICK ? "2000,5000,10000" : "10000,50000,100000"))
   .split(",")
@@ -70,6 +70,8 @@ const TARGET = {
   overhead: 1.5,
   enumerateMs: 1000,
   findUniverses: 20,
+  /** Issue 13: every planted defect within this many universes on average in guided mode. */
+  guidedUniverses: 20,
   findMs: 1000,
   shrinkMs: 5000,
   workers: 1.8,
@@ -313,6 +315,80 @@ async function defects(): Promise<void> {
   log();
 }
 
+/**
+ * Issue 13, step 5 (the guided half): `pnpm sim --guided --defect D` (the default scenario,
+ * one worker) from several base seeds, each run to the first universe that detects D: one
+ * with a violation the same universe without the defect does not have. Then a guided run
+ * without defects until every reachable failpoint pair (sim/coverage's catalog less its
+ * recorded unreachable points, in both modes) has fired.
+ */
+async function guided(): Promise<void> {
+  const froms = QUICK ? [1, 1001, 2001] : [1, 1001, 2001, 3001, 4001];
+  const max = QUICK ? 60 : 100;
+  log("## Guided fleets: finding each planted defect");
+  log();
+  log(
+    `\`pnpm sim --guided --defect D\` over the default scenario, one worker, fresh seeds from ${froms.join(", ")} (one run each, in a fresh process per defect), each stopped at the first universe that detects D: a failing universe with a violation that the same universe without the defect does not have (the scenario's own failures and a derived universe's harness noise never count). A run that does not detect D within ${max} universes counts ${max} in the mean, so a mean with a miss is a lower bound (≥).`,
+  );
+  log();
+  log(
+    "| defect | detected | universes to first detection (per base seed) | mean | wall ms (median) | first detection by |",
+  );
+  log("| --- | --: | --- | --: | --: | --- |");
+  let met20 = 0;
+  for (const d of DEFECT_NAMES) {
+    progress(`guided ${d}`);
+    const runs = child(["guided-find", d, froms.join(","), String(max)]) as Array<{
+      found: boolean;
+      universes: number;
+      ms: number;
+      oracle?: string;
+      code?: string;
+    }>;
+    const found = runs.filter((r) => r.found);
+    const mean = runs.reduce((a, r) => a + (r.found ? r.universes : max), 0) / runs.length;
+    const first = found[0];
+    if (found.length === runs.length && mean <= TARGET.guidedUniverses) met20++;
+    log(
+      `| ${d} | ${found.length}/${runs.length} | ${runs.map((r) => (r.found ? String(r.universes) : `>${max}`)).join(", ")} | ${found.length < runs.length ? "≥ " : ""}${fmt(mean, 1)} | ${fmt(median(runs.map((r) => r.ms)))} | ${first ? `${first.oracle} ${first.code}` : "-"} |`,
+    );
+  }
+  log();
+  summary.push([
+    "planted defects found by guided mode within 20 universes on average",
+    `${DEFECT_NAMES.length} of ${DEFECT_NAMES.length}`,
+    `${met20} of ${DEFECT_NAMES.length}`,
+    met(met20 === DEFECT_NAMES.length),
+  ]);
+  const cap = QUICK ? 400 : 3000;
+  progress(`guided pairs (up to ${cap} universes)`);
+  const p = child(["guided-pairs", "1", String(cap), "1"]) as {
+    universes: number;
+    ms: number;
+    pairsFired: number;
+    pairsReachable: number;
+    allAt: number | null;
+    curve: Array<[number, number, number]>;
+  };
+  log("## Guided fleets: reaching every reachable failpoint pair");
+  log();
+  log(
+    `\`pnpm sim --guided\` over the default scenario, no defect, one worker, until every reachable failpoint pair has fired (${p.pairsReachable} pairs: each catalogued failpoint the coverage ledger does not record as unreachable, in crash and in error mode), at most ${fmt(cap)} universes:`,
+  );
+  log();
+  log("| universes | pairs fired | elapsed s |");
+  log("| --: | --: | --: |");
+  for (const [u, n, ms] of p.curve) log(`| ${fmt(u)} | ${n} | ${fmt(ms / 1000, 1)} |`);
+  log(`| ${fmt(p.universes)} | ${p.pairsFired} | ${fmt(p.ms / 1000, 1)} |`);
+  log();
+  log(
+    p.allAt !== null
+      ? `Every reachable pair fired by universe ${fmt(p.allAt)} (${fmt(p.ms / 1000, 1)} s).`
+      : `Not every reachable pair fired within ${fmt(p.universes)} universes: ${p.pairsFired} of ${p.pairsReachable} (${fmt((100 * p.pairsFired) / p.pairsReachable)}%) in ${fmt(p.ms / 1000, 1)} s.`,
+  );
+  log();
+}
+
 function fleetElapsed(workers: number, seeds: number): number {
   const dir = mkdtempSync(join(tmpdir(), "omnigraph-bench-"));
   try {
@@ -552,6 +628,7 @@ if (sections.has("profile")) await profile();
 if (sections.has("overhead")) await overhead();
 if (sections.has("enumerate")) await enumeration();
 if (sections.has("defects")) await defects();
+if (sections.has("guided")) await guided();
 if (sections.has("workers")) await workers();
 if (sections.has("memory")) await memory();
 
