@@ -85,6 +85,13 @@ interface OpBase<N extends string, D> {
   draw(rng: Rng, view: DrawView): D | null;
   /** A small finite set of representative steps for exhaustive exploration (empty: none apply). */
   examples(view: DrawView): readonly D[];
+  /**
+   * Failpoint name prefixes where this step, run in the state `view` shows, does its work
+   * (an apply with a graph to create passes the create path): crash placement prefers them,
+   * where a catalogue-wide draw mostly lands on the lock and the ledger read every command
+   * passes. Empty or absent: no preference.
+   */
+  work?(view: DrawView): readonly string[];
 }
 
 /** An operation whose steps carry fields of their own, declared as a zod shape. */

@@ -49,6 +49,13 @@ export const CrashSchema = z.discriminatedUnion("kind", [
        */
       rate: z.number().gt(0).max(1).default(0.5),
       max: z.number().int().min(1).max(4).default(2),
+      /**
+       * Fire first at the nth failpoint the step passes for the first time in the universe's
+       * life (birth aside), whatever the rate; later points as `rate` says. Each of a step's
+       * new points is then equally likely to be the one, where `rate` alone favours the
+       * first few (a late point of a new path is reached only if none before it fired).
+       */
+      nth: z.number().int().min(1).max(64).optional(),
       /** Only failpoints whose names start with one of these. */
       only: z.array(z.string()).optional(),
     })
@@ -311,6 +318,11 @@ export const GenerativeScenarioSchema = z
     races: z.number().min(0).max(1).default(0),
     /** Let the operator's edits write hostile configuration too (see DrawView.hostile). */
     hostileConfig: z.boolean().default(false),
+    /**
+     * Chance that, while something blocks apply (a stale lock, a file apply refuses, a
+     * deletion awaiting approval), the next step is the operator's fix (see respond.ts).
+     */
+    respond: z.number().min(0).max(1).default(0),
     /** Draw each universe's operations, features and fault families first (see swarm.ts). */
     swarm: SwarmSchema.optional(),
     liveness: z.boolean().default(true),

@@ -38,6 +38,8 @@ export const SwarmSchema = z
         legacy: chance.default(0.25),
         /** The operator's edits write hostile configuration too (see DrawView.hostile). */
         hostileConfig: chance.default(0.25),
+        /** An operator who fixes what blocks apply soon after it does (see respond.ts). */
+        respond: chance.default(0.5),
       })
       .strict()
       .prefault({}),

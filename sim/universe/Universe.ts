@@ -120,6 +120,7 @@ export class Universe {
     ]);
     const born = cache === undefined ? await this.bear() : await cache.get(key, () => this.bear());
     w.adopt(born.world);
+    this.birthReached = new Map(w.failpoints.reached);
     for (const [op, names] of born.reachedByOp) this.reachedByOp.set(op, new Set(names));
     this.lastObs = born.obs;
   }
@@ -205,15 +206,37 @@ export class Universe {
     const passes = new Map<FailpointName, number>();
     const only = c.only;
     const fired = this.novel;
+    let fresh = 0;
     this.world.failpoints.dynamic = (name, reached) => {
       const before = passes.get(name) ?? 0;
       passes.set(name, before + 1);
       if (fired.length >= c.max || fired.some((f) => f.name === name)) return null;
       if (only !== undefined && !only.some((p) => name.startsWith(p))) return null;
-      if (!rng.chance(c.rate / (reached * reached))) return null;
+      const life = Math.max(1, reached - (this.birthReached.get(name) ?? 0));
+      if (c.nth !== undefined && fired.length === 0) {
+        if (life === 1) fresh++;
+        if (fresh !== c.nth || life !== 1) return null;
+      } else if (!rng.chance(c.rate / (life * life))) return null;
       fired.push({ kind: "failpoint", name, mode: c.mode, skip: before });
       return c.mode;
     };
+  }
+
+  /**
+   * How often birth passed each failpoint. Every universe of a fixture shares its birth, so
+   * rarity is judged on life's passes only: the create path birth walks for each fixture
+   * graph is as new to a universe's first add-graph as any path it never took.
+   */
+  private birthReached: ReadonlyMap<FailpointName, number> = new Map();
+
+  /** How often life (birth left out) has passed each failpoint so far. */
+  lifeReached(): Map<FailpointName, number> {
+    const out = new Map<FailpointName, number>();
+    for (const [name, n] of this.world.failpoints.reached) {
+      const life = n - (this.birthReached.get(name) ?? 0);
+      if (life > 0) out.set(name, life);
+    }
+    return out;
   }
 
   /** Where the current step's run-time crashes fired, in firing order. */

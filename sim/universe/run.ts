@@ -84,7 +84,7 @@ async function live(u: Universe, scenario: GenerativeScenario, swarm: boolean): 
         ...st,
         desired: u.desired,
         obs: u.latest() ?? st.obs,
-        reachCounts: u.world.failpoints.reached,
+        reachCounts: u.lifeReached(),
       },
       weights,
       raceRng,

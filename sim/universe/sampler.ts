@@ -8,6 +8,7 @@ import type { Crash, CrashPlan, GenerativeScenario, Race, Step } from "../scenar
 import type { DesiredConfig } from "./desired.ts";
 import type { Observation } from "./observe.ts";
 import { reachableFailpoints } from "./reach.ts";
+import { remedyStep } from "./respond.ts";
 
 export { GRAPH_POOL } from "../ops/addGraph.ts";
 export { BRANCH_POOL } from "../ops/branches.ts";
@@ -94,14 +95,18 @@ export function sampleStep(
 ): Step {
   const view = { ...drawView(st), hostile: scenario.hostileConfig };
   let pool = weights;
-  let step: Drawn | null = null;
+  // Drawn only when asked for, so scenarios without it keep every draw they had.
+  let step: Drawn | null =
+    scenario.respond > 0 && rng.chance(scenario.respond)
+      ? (remedyStep(rng, view) as Drawn | null)
+      : null;
   while (step === null && pool.length > 0) {
     const op = rng.weighted(pool);
     step = opSpec(op).draw(rng, view) as Drawn | null;
     if (step === null) pool = pool.filter(([o]) => o !== op);
   }
   const chosen = (step ?? { op: "status" }) as Step;
-  const crash = planCrash(crashRng, scenario.crash, chosen.op, st);
+  const crash = planCrash(crashRng, scenario.crash, chosen.op, st, opSpec(chosen.op).work?.(view));
   const race =
     raceRng !== undefined && scenario.races > 0
       ? planRace(raceRng, scenario.races, chosen.op, view)
@@ -135,8 +140,13 @@ function planRace(rng: Rng, chance: number, op: OpName, v: DrawView): Race | nul
     : { at, edit: { op: "edit-query", graph, change: rng.pick(QUERY_CHANGES) } };
 }
 
+/** How often a step whose op names where it works gets its crash point there. */
+const WORK_BIAS = 0.6;
+
 /** A novelty crash's chance at a failpoint the universe passes for the first time. */
 const NOVELTY_RATE = 0.15;
+/** A novelty crash fires at the nth new failpoint of its step, n uniform in 1..NOVELTY_SPAN. */
+const NOVELTY_SPAN = 12;
 
 /** A crash placed as the step runs, where the universe has least been (see CrashSchema). */
 function noveltyCrash(rng: Rng, plan: CrashPlan): Crash {
@@ -148,6 +158,7 @@ function noveltyCrash(rng: Rng, plan: CrashPlan): Crash {
     ] as const),
     rate: NOVELTY_RATE,
     max: 2,
+    nth: rng.range(1, NOVELTY_SPAN),
     ...(plan.only !== undefined ? { only: [...plan.only] } : {}),
   };
 }
@@ -157,13 +168,21 @@ function planCrash(
   plan: CrashPlan,
   op: OpName,
   st: SamplerState,
+  work: readonly string[] | undefined,
 ): Crash | Crash[] | null {
   if (st.crashBudget <= 0) return null;
   const only = plan.only;
-  const statically =
+  const everywhere =
     only === undefined
       ? reachableFailpoints(op)
       : reachableFailpoints(op).filter((f) => only.some((p) => f.startsWith(p)));
+  // Mostly where the step does its work, when the op can tell (drawn only then, so other
+  // steps keep every draw they had).
+  const working =
+    work !== undefined && work.length > 0
+      ? everywhere.filter((f) => work.some((p) => f.startsWith(p)))
+      : [];
+  const statically = working.length > 0 && rng.chance(WORK_BIAS) ? working : everywhere;
   if (statically.length === 0) return null;
   // Prefer failpoints this kind of operation has actually reached earlier in the universe:
   // "the n-th operation that can reach F" rather than a blind draw from the catalog.

@@ -51,6 +51,12 @@ function resolveGenerative(
     if (kept) weights[op] = Math.round(w * factor * 1000) / 1000 || 0.001;
   }
 
+  const lockOff = rng.child("lock-off").chance(f.lockOff);
+  // With the lock off, what the feature is for is concurrency: two commands meeting the CAS.
+  const together = opWeights(scenario).find(([op]) => op === "concurrently")?.[1];
+  if (lockOff && together !== undefined)
+    weights.concurrently = Math.max(weights.concurrently ?? 0, together) * 4;
+
   const crashes = rng.child("crashes").chance(f.crashes);
   const focusRng = rng.child("focus");
   const focused = focusRng.chance(sw.focus);
@@ -68,7 +74,6 @@ function resolveGenerative(
   const weather = rng.child("faults").chance(f.faults);
   const hostile = rng.child("hostile-faults").chance(f.hostileFaults);
   const races = rng.child("races").chance(f.races);
-  const lockOff = rng.child("lock-off").chance(f.lockOff);
   const hostileConfig =
     scenario.hostileConfig || rng.child("hostile-config").chance(f.hostileConfig);
   const legacyRng = rng.child("legacy");
@@ -79,6 +84,9 @@ function resolveGenerative(
         return picked.length > 0 ? picked : [legacyRng.pick(LEGACY_KINDS)];
       })()
     : [];
+
+  // Drawn last, so every decision above is what it was before the feature existed.
+  const respond = rng.child("respond").chance(f.respond) ? 0.5 : scenario.respond;
 
   const { swarm: _swarm, faults: rules, ...rest } = scenario;
   const resolved: GenerativeScenario = {
@@ -99,6 +107,7 @@ function resolveGenerative(
       : {}),
     races: races ? scenario.races : 0,
     hostileConfig,
+    respond,
     fixture: {
       ...scenario.fixture,
       stateLock: scenario.fixture.stateLock && !lockOff,
@@ -126,6 +135,7 @@ export function describeSwarm(s: GenerativeScenario): string {
     `races: ${s.races}`,
     `lock: ${s.fixture.stateLock ? "on" : "off"}`,
     `config: ${s.hostileConfig ? "hostile too" : "valid"}`,
+    `operator: ${s.respond > 0 ? `fixes blocks (${s.respond})` : "ignores blocks"}`,
     `legacy: ${s.fixture.legacy.length ? s.fixture.legacy.join(",") : "none"}`,
   ].join("; ");
 }

@@ -119,11 +119,12 @@ describe("pnpm sim --guided", () => {
     }
   }, 60_000);
 
+  // Issue 13's target for guided mode: a planted defect within 20 universes.
   it("finds planted defects within a handful of universes", async () => {
     for (const d of ["arm-before-preview", "graph-policy-not-attached"] as const) {
       const f = await guidedFind(d, 1, 20);
       expect(f.found, d).toBe(true);
-      expect(f.universes, d).toBeLessThanOrEqual(8);
+      expect(f.universes, d).toBeLessThanOrEqual(20);
     }
   }, 120_000);
 });
