@@ -2,8 +2,8 @@
  * Measurements that need a fresh process, run from a bundle of this file (as `pnpm sim` runs
  * its CLI): `throughput` (one scenario's universes per second), `find DEFECT` (a cold fleet
  * until the defect's first failure, then its shrink), `memory N,N,...` (heap and RSS over many
- * universes; run with --expose-gc), `batch` and `steady` (the workers figures), `guided-find`
- * and `guided-pairs` (the guided fleet's, bench/guided.ts). Prints one JSON object on stdout.
+ * universes; run with --expose-gc), `batch` and `steady` (the workers figures), `default-detection`,
+ * `guided-find` and `guided-pairs` (detection power, bench/guided.ts). Prints one JSON object on stdout.
  */
 import { allocateSeeds, planJobs, type UniverseJob } from "../sim/orchestrator/jobs.ts";
 import { UniversePool } from "../sim/orchestrator/pool.ts";
@@ -11,8 +11,8 @@ import { jobContext, runJob } from "../sim/orchestrator/runJob.ts";
 import { findScenario, shippedScenarios } from "../sim/scenario/registry.ts";
 import { asScripted, shrink } from "../sim/shrink/shrink.ts";
 import { runUniverse } from "../sim/universe/run.ts";
-import { type DefectName, isDefectName } from "../src/world/defects.ts";
-import { guidedFind, guidedPairs } from "./guided.ts";
+import { DEFECT_NAMES, type DefectName, isDefectName } from "../src/world/defects.ts";
+import { defaultDetection, guidedFind, guidedPairs } from "./guided.ts";
 import { median, now, range, runBatch } from "./lib.ts";
 
 /** The default fleet's seeds (pnpm sim: seeds 1..50 of every shipped scenario). */
@@ -185,11 +185,14 @@ else if (task === "guided-find" && arg !== undefined && isDefectName(arg)) {
   const out = [];
   for (const from of froms) out.push(await guidedFind(arg, from, Number(rest[1] ?? 100)));
   result = out;
-} else if (task === "guided-pairs" && arg !== undefined)
+} else if (task === "default-detection" && arg !== undefined)
+  // `default-detection SEEDS BLOCK`: the default scenario against every planted defect.
+  result = await defaultDetection(DEFECT_NAMES, Number(arg), Number(rest[0] ?? arg));
+else if (task === "guided-pairs" && arg !== undefined)
   // `guided-pairs FROM MAX WORKERS`: a guided run until every reachable failpoint pair fired.
   result = await guidedPairs(Number(arg), Number(rest[0] ?? 2000), Number(rest[1] ?? 1));
 else
   throw new Error(
-    "usage: child.ts find DEFECT | memory N,N,... | batch N | steady T W N | throughput NAME quick|full RUNS | guided-find DEFECT FROMS MAX | guided-pairs FROM MAX WORKERS",
+    "usage: child.ts find DEFECT | memory N,N,... | batch N | steady T W N | throughput NAME quick|full RUNS | default-detection SEEDS BLOCK | guided-find DEFECT FROMS MAX | guided-pairs FROM MAX WORKERS",
   );
 process.stdout.write(`${JSON.stringify(result)}\n`);
