@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isDefectName } from "../../src/world/defects.ts";
+import { BACKEND_PROFILES, DEFAULT_BACKEND_PROFILE } from "../../src/world/store/profiles.ts";
 import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 import { EDIT_OPS, OP_NAMES, OPS, type OpName, type OpTable } from "../ops/index.ts";
 import type { StepOf } from "../ops/OpSpec.ts";
@@ -225,6 +226,12 @@ export const FixtureSchema = z
     rows: z.number().int().min(0).max(50).default(0),
     /** Strip metadata from the ledger after birth, as an older Omnigraph would have written it. */
     legacy: z.array(z.enum(["policy-bindings", "embedding-profile"])).default([]),
+    /**
+     * The storage upstream runs over (src/world/store/profiles.ts): the model's own atomic
+     * object store, S3 (rename as copy then delete, prefix deletes object by object), or a
+     * local filesystem (directories that exist on their own, a compare-then-put ledger write).
+     */
+    backend: z.enum(BACKEND_PROFILES).default(DEFAULT_BACKEND_PROFILE),
   })
   .strict();
 export type Fixture = z.infer<typeof FixtureSchema>;

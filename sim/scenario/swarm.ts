@@ -40,6 +40,8 @@ export const SwarmSchema = z
         hostileConfig: chance.default(0.25),
         /** An operator who fixes what blocks apply soon after it does (see respond.ts). */
         respond: chance.default(0.5),
+        /** A backend other than the model's atomic object store: S3 or a local filesystem. */
+        backend: chance.default(0.3),
       })
       .strict()
       .prefault({}),

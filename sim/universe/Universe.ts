@@ -3,6 +3,7 @@ import type { WorkTree } from "../../src/cluster/worktree.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import type { DefectName } from "../../src/world/defects.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
+import { backendStore, installBackendProfile } from "../../src/world/store/profiles.ts";
 import { World } from "../../src/world/world.ts";
 import type { FaultyStore } from "../faults/FaultyStore.ts";
 import { opSpec } from "../ops/index.ts";
@@ -70,7 +71,14 @@ export class Universe {
     readonly system: System,
     opts: UniverseOptions,
   ) {
-    this.world = World.simulated(seed, { defects, trace: opts.trace, env: SIM_ENV });
+    const backend = scenario.fixture.backend;
+    this.world = World.simulated(seed, {
+      store: backendStore(backend),
+      defects,
+      trace: opts.trace,
+      env: SIM_ENV,
+    });
+    installBackendProfile(this.world, backend);
     this.desired = desiredFromFixture(scenario.fixture);
     this.writeWorkTree();
   }

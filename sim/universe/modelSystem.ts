@@ -5,6 +5,7 @@ import { bootServerWithRegistry, type ServerRegistry } from "../../src/server/in
 import { PolicyEngine } from "../../src/server/policy.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { rethrowDeath } from "../../src/world/process.ts";
+import { installBackendProfile, profileOfStore } from "../../src/world/store/profiles.ts";
 import { World } from "../../src/world/world.ts";
 import type { BootView, CommandView, Diag, Enforced, Settled, System } from "./system.ts";
 
@@ -117,7 +118,9 @@ export function modelSystem(): System {
         );
       }),
     async settle(snapshot, graphIds, defects) {
-      const world = World.simulated("settle", { store: snapshot.clone(), trace: false, defects });
+      const store = snapshot.clone();
+      const world = World.simulated("settle", { store, trace: false, defects });
+      installBackendProfile(world, profileOfStore(store));
       const proc = world.spawn("settle");
       const out: Record<string, Settled> = {};
       for (const g of graphIds) {

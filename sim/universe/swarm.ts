@@ -1,5 +1,6 @@
 import { ALL_FAILPOINTS } from "../../src/catalog/failpoints.ts";
 import { Rng } from "../../src/world/rng.ts";
+import { type BackendProfile, DEFAULT_BACKEND_PROFILE } from "../../src/world/store/profiles.ts";
 import { LEGACY_KINDS } from "../ops/legacyStrip.ts";
 import type { GenerativeScenario, Scenario } from "../scenario/schema.ts";
 import { opWeights } from "./sampler.ts";
@@ -87,6 +88,11 @@ function resolveGenerative(
 
   // Drawn last, so every decision above is what it was before the feature existed.
   const respond = rng.child("respond").chance(f.respond) ? 0.5 : scenario.respond;
+  const backendRng = rng.child("backend");
+  const backend: BackendProfile =
+    scenario.fixture.backend === DEFAULT_BACKEND_PROFILE && backendRng.chance(f.backend)
+      ? backendRng.pick(["s3", "local-fs"] as const)
+      : scenario.fixture.backend;
 
   const { swarm: _swarm, faults: rules, ...rest } = scenario;
   const resolved: GenerativeScenario = {
@@ -112,6 +118,7 @@ function resolveGenerative(
       ...scenario.fixture,
       stateLock: scenario.fixture.stateLock && !lockOff,
       legacy: [...new Set([...scenario.fixture.legacy, ...legacy])].sort(),
+      backend,
     },
   };
   return resolved;
@@ -136,6 +143,7 @@ export function describeSwarm(s: GenerativeScenario): string {
     `lock: ${s.fixture.stateLock ? "on" : "off"}`,
     `config: ${s.hostileConfig ? "hostile too" : "valid"}`,
     `operator: ${s.respond > 0 ? `fixes blocks (${s.respond})` : "ignores blocks"}`,
+    `backend: ${s.fixture.backend}`,
     `legacy: ${s.fixture.legacy.length ? s.fixture.legacy.join(",") : "none"}`,
   ].join("; ");
 }

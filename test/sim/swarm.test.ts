@@ -33,11 +33,38 @@ describe("swarm universes", () => {
       (s: (typeof lives)[number]) => s.crash.only !== undefined,
       (s: (typeof lives)[number]) => s.crash.novelty > 0,
       (s: (typeof lives)[number]) => (s.weights.concurrently ?? 0) > 0,
+      (s: (typeof lives)[number]) => s.respond > 0,
+      (s: (typeof lives)[number]) => s.fixture.backend === "s3",
+      (s: (typeof lives)[number]) => s.fixture.backend === "local-fs",
     ]) {
       expect(share(on)).toBeGreaterThan(0.05);
       expect(share(on)).toBeLessThan(0.95);
     }
     expect(new Set(lives.map(describeSwarm)).size).toBe(lives.length);
+  });
+
+  it("run over the backend they drew, birth and settling included", async () => {
+    const { LocalFsStore, S3Store } = await import("../../src/world/store/BackendStores.ts");
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 60 && seen.size < 3; seed++) {
+      const lived = resolveSwarm(swarm, seed);
+      const backend = lived.fixture.backend;
+      if (seen.has(backend)) continue;
+      seen.add(backend);
+      const o = await runUniverse({ scenario: swarm, seed, defects: [] }, ctx);
+      const store = o.universe.world.store;
+      expect(store instanceof S3Store, backend).toBe(backend === "s3");
+      expect(store instanceof LocalFsStore, backend).toBe(backend === "local-fs");
+      // Every process the universe spawned writes through the profile's storage.
+      const profiled = { "object-store": null, s3: "S3Storage", "local-fs": "LocalFsStorage" }[
+        backend
+      ];
+      expect(o.universe.world.processes.length).toBeGreaterThan(0);
+      for (const p of o.universe.world.processes)
+        if (profiled === null) expect(p.storage.constructor.name).not.toMatch(/S3|LocalFs/);
+        else expect(p.storage.constructor.name).toBe(profiled);
+    }
+    expect([...seen].sort()).toEqual(["local-fs", "object-store", "s3"]);
   });
 
   it("leave a scenario without `swarm` as it is", () => {
