@@ -1,3 +1,4 @@
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { Violation } from "../universe/result.ts";
 import { type Oracle, violation } from "./Oracle.ts";
 
@@ -22,8 +23,8 @@ export function makeLedgerConvergesToReality(
         const ledger = r.post.ledger;
         if (!ledger) continue;
         for (const addr of Object.keys(ledger.resources)) {
-          if (!addr.startsWith("graph.")) continue;
-          const g = addr.slice(6);
+          const g = graphIdOf(addr);
+          if (g === null) continue;
           const view = r.post.graphs[g];
           if (!view?.exists) {
             out.push(

@@ -1,3 +1,4 @@
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import { tryParseJson } from "../../src/util/json.ts";
 import { memoByText } from "../../src/util/memo.ts";
@@ -149,8 +150,10 @@ export async function observe(
   const ledger = await observeLedger(store);
   const lockText = await text(store, "__cluster/lock.json");
   const ids = new Set<string>(graphIds);
-  for (const addr of Object.keys(ledger?.resources ?? {}))
-    if (addr.startsWith("graph.")) ids.add(addr.slice(6));
+  for (const addr of Object.keys(ledger?.resources ?? {})) {
+    const g = graphIdOf(addr);
+    if (g !== null) ids.add(g);
+  }
   for (const n of await store.list("graphs")) if (n.endsWith(".omni")) ids.add(n.slice(0, -5));
   const graphs: Record<string, GraphView> = {};
   for (const g of [...ids].sort()) graphs[g] = await observeGraph(store, g);

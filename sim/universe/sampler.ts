@@ -1,4 +1,5 @@
 import { ALL_FAILPOINTS, type FailpointName } from "../../src/catalog/failpoints.ts";
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { Rng } from "../../src/world/rng.ts";
 import { QUERY_CHANGES } from "../ops/editQuery.ts";
 import { SCHEMA_CHANGES } from "../ops/editSchema.ts";
@@ -63,9 +64,7 @@ export function drawView(st: {
     obs,
     reachedByOp: st.reachedByOp,
     desiredIds: desired.graphs.map((g) => g.id),
-    ledgerGraphs: Object.keys(obs.ledger?.resources ?? {})
-      .filter((a) => a.startsWith("graph."))
-      .map((a) => a.slice(6)),
+    ledgerGraphs: Object.keys(obs.ledger?.resources ?? {}).flatMap((a) => graphIdOf(a) ?? []),
     rootGraphs: Object.entries(obs.graphs)
       .filter(([, v]) => v.exists)
       .map(([g]) => g),
