@@ -32,6 +32,7 @@ export type MutationKind =
   | "duplicate"
   | "swap"
   | "move-crash"
+  | "target-pair"
   | "add-fault"
   | "lock-off";
 
@@ -45,6 +46,7 @@ const MUTATIONS: ReadonlyArray<readonly [MutationKind, number]> = [
   ["duplicate", 2],
   ["swap", 2],
   ["move-crash", 5],
+  ["target-pair", 4],
   ["add-fault", 2],
   ["lock-off", 0.5],
 ];
@@ -183,6 +185,45 @@ async function moveCrash(
     step: withCrash(s, list2),
     what: next === null ? "drop crash" : `crash ${describeCrash(next)}`,
   };
+}
+
+/**
+ * Directed at the failpoint pairs no universe of the corpus has fired yet (AFLGo's idea, with
+ * the corpus as the map): among the failpoints this entry's steps reach, a pair never fired,
+ * the rarest passed first; then a step of that operation seen to pass the point (a probe run)
+ * gets its crash there, replacing what it had. Null when every pair the entry reaches fired.
+ */
+export async function targetPair(
+  rng: Rng,
+  scenario: ScriptedScenario,
+  parent: Parent,
+  lab: Lab,
+): Promise<{ at: number; step: Step; what: string } | null> {
+  const c = parent.counts;
+  const targets: Array<readonly [readonly [OpName, FailpointName, "crash" | "error"], number]> = [];
+  for (const f of parent.features) {
+    if (!f.startsWith("reach:")) continue;
+    const [, op, name] = f.split(":") as [string, OpName, FailpointName];
+    if (op === undefined || name === undefined || isEdit(op) || !(op in OPS)) continue;
+    const passed = Math.max(1, c[f] ?? 1);
+    for (const mode of ["crash", "error"] as const)
+      if ((c[`fp:${name}:${mode}`] ?? 0) === 0) targets.push([[op, name, mode], 1 / passed]);
+  }
+  if (targets.length === 0) return null;
+  const [op, name, mode] = rng.weighted(targets);
+  const at = scenario.steps.flatMap((s, i) => (s.op === op ? [i] : []));
+  // The latest steps first: a step late in life has more of the universe behind it.
+  for (const i of [...at].reverse().slice(0, 4)) {
+    const reached = await lab.reachedBy(scenario, i);
+    if (!reached.includes(name)) continue;
+    const crash: Crash = { kind: "failpoint", name, mode, skip: 0 };
+    return {
+      at: i,
+      step: withCrash(scenario.steps[i] as Step, [crash]),
+      what: describeCrash(crash),
+    };
+  }
+  return null;
 }
 
 /**
@@ -458,6 +499,14 @@ async function mutateOnce(
       return put(
         steps.map((s, i) => (i === at ? moved.step : s)),
         `${moved.what} on ${steps[at]?.op}@${at}`,
+      );
+    }
+    case "target-pair": {
+      const t = await targetPair(rng, scenario, parent, lab);
+      if (t === null) return null;
+      return put(
+        steps.map((s, i) => (i === t.at ? t.step : s)),
+        `target ${t.what} on ${steps[t.at]?.op}@${t.at}`,
       );
     }
     case "add-fault": {

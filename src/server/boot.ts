@@ -114,6 +114,7 @@ export async function bootServerWithRegistry(
     clusterRoot,
     preFix,
     sharedBundleConflicts: proc.world.hasDefect("bundle-bound-twice-conflicts"),
+    mockProviderNeedsKey: proc.world.hasDefect("mock-provider-needs-key"),
   });
   if (!settings.ok) return failed(settings.failure);
   const s = settings.settings;

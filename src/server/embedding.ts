@@ -65,9 +65,13 @@ function defaultsFor(kind: string): KindDefaults | null {
 export function resolveEmbeddingProfile(
   profile: EmbeddingProfile,
   env: Env,
+  opts: {
+    /** Defect `mock-provider-needs-key`: the key is required whatever the kind. */
+    readonly mockNeedsKey?: boolean;
+  } = {},
 ): { ok: true; value: ResolvedEmbedding } | { ok: false; message: string } {
   let apiKey = "";
-  if (profile.kind !== "mock") {
+  if (profile.kind !== "mock" || opts.mockNeedsKey === true) {
     if (profile.api_key === undefined) {
       return { ok: false, message: "embedding api_key is required for non-mock providers" };
     }

@@ -73,6 +73,8 @@ export function loadStartupSettings(
     readonly preFix: boolean;
     /** Defect `bundle-bound-twice-conflicts`: a bundle governing two graphs is a conflict. */
     readonly sharedBundleConflicts?: boolean;
+    /** Defect `mock-provider-needs-key`: a mock profile's missing api key is unresolved. */
+    readonly mockProviderNeedsKey?: boolean;
   },
 ): SettingsOutcome {
   const quarantined = layerOneQuarantines(snapshot);
@@ -158,7 +160,9 @@ export function loadStartupSettings(
     }
     let embedding: ResolvedEmbedding | null = null;
     if (graph.embedding !== null) {
-      const resolved = resolveEmbeddingProfile(graph.embedding, env);
+      const resolved = resolveEmbeddingProfile(graph.embedding, env, {
+        mockNeedsKey: opts.mockProviderNeedsKey === true,
+      });
       if (!resolved.ok) {
         const reason = `embedding provider for graph '${graph.graph_id}': ${resolved.message}`;
         if (opts.preFix) return fail("embedding_provider_unresolved", reason);

@@ -35,6 +35,10 @@ export const DEFECTS = {
     "an apply that fails right after a graph create removes the graph it just committed, instead of leaving it for the sweep to roll forward",
   "bundle-bound-twice-conflicts":
     "serve counts a bundle bound to several graphs as several bundles, and refuses to boot any cluster whose one bundle governs more than one graph",
+  "payload-decodes-lossily":
+    "apply's payload phase decodes a source file lossily instead of refusing one that is not UTF-8, so it publishes a blob that does not hash to the digest the ledger records for it",
+  "mock-provider-needs-key":
+    "serve resolves every provider profile's api key before looking at its kind, so a mock profile, which needs no key, is refused as unresolved and its graphs quarantined",
 } as const;
 
 export type DefectName = keyof typeof DEFECTS;

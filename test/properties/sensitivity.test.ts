@@ -7,6 +7,9 @@ import {
   renderOracleTable,
 } from "../../sim/cli/oracleTable.ts";
 import { KNOWN_FINDINGS } from "../../sim/findings/index.ts";
+import { explain } from "../../sim/oracles/explain/catalogue.ts";
+import { failuresOf } from "../../sim/oracles/explain/failures.ts";
+import { buildHistory } from "../../sim/oracles/explain/history.ts";
 import { allOracles } from "../../sim/oracles/index.ts";
 import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
 import { modelOracleDeps, modelSystem } from "../../sim/universe/modelSystem.ts";
@@ -298,6 +301,71 @@ describe("codes added to an oracle later go red with their own planted defect", 
     it(`${proof.oracle}: ${proof.defect} on ${proof.scenario} gives ${proof.code}`, async () => {
       expect(await oracleCodes(proof.oracle, proof.scenario, [proof.defect])).toContain(proof.code);
       expect(await oracleCodes(proof.oracle, proof.scenario, [])).not.toContain(proof.code);
+    });
+  }
+});
+
+interface RuleProof {
+  /** The explanation rule of sim/oracles/explain/catalogue.ts. */
+  readonly rule: string;
+  readonly scenario: string;
+  readonly defect: DefectName;
+  /** The failure the defect leaves that no rule may explain (outcomes-are-explained's observed). */
+  readonly unexplained: RegExp;
+}
+
+/**
+ * Explanation rules that a planted defect makes matter: on the fixed model the scenario's
+ * failures are explained, some by the rule (delete it and outcomes-are-explained goes red);
+ * the defect, planted at the code path the rule explains, leaves a failure nothing explains.
+ */
+const RULE_PROOFS: readonly RuleProof[] = [
+  {
+    rule: "config-hostile",
+    scenario: "policy-not-utf8",
+    defect: "payload-decodes-lossily",
+    unexplained: /catalog_payload_digest_mismatch on 'base'/,
+  },
+  {
+    rule: "provider-key-unset",
+    scenario: "provider-key-unresolved",
+    defect: "mock-provider-needs-key",
+    unexplained:
+      /quarantine failed with embedding_provider_unresolved on '\w+': .*api_key is required/,
+  },
+];
+
+async function explainedRun(scenario: string, defects: readonly DefectName[]) {
+  const o = ORACLES.filter((x) => x.name === "outcomes-are-explained");
+  const { universe: u, result } = await runUniverse(
+    { scenario: findScenario(scenario, SCENARIOS), seed: 1, defects },
+    { system: modelSystem(), oracles: o, findings: KNOWN_FINDINGS },
+  );
+  expect(result.error).toBeUndefined();
+  const history = buildHistory(u.records, u.world.trace.events);
+  const rules = u.records.flatMap((record) =>
+    failuresOf(record).map((f) => {
+      const why = explain(f, {
+        record,
+        history,
+        deps: modelOracleDeps,
+        sourcesByDigest: u.sourcesByDigest,
+      });
+      return why !== null && why.kind !== "injected" ? why.rule : null;
+    }),
+  );
+  return { rules, violations: result.violations };
+}
+
+describe("explanation rules a planted defect makes matter", () => {
+  for (const proof of RULE_PROOFS) {
+    it(`${proof.rule}: explains ${proof.scenario}; ${proof.defect} leaves a failure unexplained`, async () => {
+      const fixed = await explainedRun(proof.scenario, []);
+      expect(fixed.violations).toEqual([]);
+      expect(fixed.rules).toContain(proof.rule);
+      const broken = await explainedRun(proof.scenario, [proof.defect]);
+      const v = broken.violations.filter((x) => x.code === "unexplained_failure");
+      expect(v.map((x) => x.observed)).toContainEqual(expect.stringMatching(proof.unexplained));
     });
   }
 });

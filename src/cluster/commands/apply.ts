@@ -696,6 +696,7 @@ async function payloadPhase(run: Run): Promise<PhaseResult> {
       sourcePath,
       digest,
       c.resource,
+      { lossyUtf8: ctx.proc.world.hasDefect("payload-decodes-lossily") },
     );
     if (failure !== null) diagnostics.push(failure);
   }

@@ -59,6 +59,10 @@ export async function writeResourcePayload(
   sourcePath: string,
   expectedDigest: string,
   resource: string,
+  opts: {
+    /** Defect `payload-decodes-lossily`: bytes that are not UTF-8 are decoded with U+FFFD. */
+    readonly lossyUtf8?: boolean;
+  } = {},
 ): Promise<Diagnostic | null> {
   if (await store.payloads.exists(kind, expectedDigest)) return null;
   let bytes: Uint8Array;
@@ -80,7 +84,10 @@ export async function writeResourcePayload(
   }
   let content: string;
   try {
-    content = decodeUtf8(bytes);
+    content =
+      opts.lossyUtf8 === true
+        ? new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes)
+        : decodeUtf8(bytes);
   } catch (e) {
     return error(
       "resource_payload_write_error",
