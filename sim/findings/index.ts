@@ -5,6 +5,7 @@ import { initCleanupDestroysCommittedGraph } from "./initCleanupDestroysCommitte
 import type { KnownFinding } from "./KnownFinding.ts";
 import { lateEngineCompletion } from "./lateEngineCompletion.ts";
 import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
+import { localLedgerSwapNotAtomic } from "./localLedgerSwapNotAtomic.ts";
 import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
 import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
@@ -30,4 +31,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   droppedTypeCannotReturn,
   providerKeyUnresolvedAtServe,
   twoBundlesOneScope,
+  localLedgerSwapNotAtomic,
 ];
