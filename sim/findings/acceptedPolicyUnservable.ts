@@ -1,6 +1,7 @@
 import { PolicyEngine } from "../../src/server/policy.ts";
 import { QUARANTINE_CODES } from "../../src/server/result.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
+import type { Violation } from "../universe/result.ts";
 import type { BootView } from "../universe/system.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
@@ -28,11 +29,86 @@ function boundBundle(input: JudgeInput, step: number, scope: string): string | n
   return typeof digest === "string" ? (input.sourcesByDigest.get(digest) ?? null) : null;
 }
 
+/** The one bundle the ledger the boot read binds to `scope`: its address and digest. */
+function boundEntry(
+  input: JudgeInput,
+  step: number,
+  scope: string,
+): { readonly address: string; readonly digest: string } | null {
+  const resources = input.records[step]?.pre.ledger?.resources ?? {};
+  const bound = Object.entries(resources).filter(
+    ([address, e]) =>
+      address.startsWith("policy.") && Array.isArray(e.applies_to) && e.applies_to.includes(scope),
+  );
+  const [address, entry] = bound.length === 1 ? (bound[0] ?? []) : [];
+  return address !== undefined && typeof entry?.digest === "string"
+    ? { address, digest: entry.digest }
+    : null;
+}
+
+/**
+ * The liveness phase's remedy held back: the operator reverted the bundle, but the last apply
+ * before the last boot demoted that revert (`dependency_not_applied`: the desired bundle binds
+ * a graph whose schema apply failed in that run), so the bundle the ledger still binds (one
+ * that truly fails to load) is what refuses boot or quarantines each graph left unready.
+ */
+function revertHeldBack(v: Violation, input: JudgeInput): boolean {
+  if (v.code !== "boot_never_succeeds" && v.code !== "graph_never_ready") return false;
+  const bootAt = input.records.findLastIndex((r) => r.outcome.kind === "boot");
+  const boot = input.records[bootAt];
+  if (boot?.outcome.kind !== "boot") return false;
+  const applied = input.records.slice(0, bootAt).findLast((r) => r.outcome.kind === "apply");
+  if (applied?.outcome.kind !== "apply") return false;
+  const demoted = applied.outcome.view.changes.filter(
+    (c) =>
+      c.resource.startsWith("policy.") &&
+      c.disposition === "blocked" &&
+      c.reason === "dependency_not_applied",
+  );
+  const heldBackUnloadable = (scope: string, kind: "graph" | "server") => {
+    const entry = boundEntry(input, bootAt, scope);
+    if (entry === null) return false;
+    if (!demoted.some((c) => c.resource === entry.address && c.before_digest === entry.digest))
+      return false;
+    const text = input.sourcesByDigest.get(entry.digest);
+    if (text === undefined) return false;
+    return !(
+      kind === "server" ? PolicyEngine.loadServer(text) : PolicyEngine.loadGraph(text, scope)
+    ).ok;
+  };
+  const view = boot.outcome.view;
+  if (v.code === "boot_never_succeeds") {
+    if (view.ok) return false;
+    if (view.failureCode === "server_policy_invalid")
+      return heldBackUnloadable("cluster", "server");
+    if (
+      view.failureCode !== "no_graphs_opened" &&
+      !(boot.strict && view.failureCode === "strict_open_failed")
+    )
+      return false;
+  } else {
+    // Every graph the phase still waits for is one this boot left out.
+    if (!view.ok) return false;
+    const out = new Set(leftOut(view).map((q) => q.graphId));
+    const missing = input.liveness.expectedReady.filter((g) => !view.ready.includes(g));
+    if (missing.length === 0 || !missing.every((g) => out.has(g))) return false;
+  }
+  // Every graph left out was left out for the held-back bundle, and that bundle truly fails
+  // to load: a quarantine for any other reason, or over a bundle that loads, is not this.
+  const out = leftOut(view);
+  return (
+    out.length > 0 &&
+    out.every(
+      (q) => q.code === "graph_policy_invalid" && heldBackUnloadable(`graph.${q.graphId}`, "graph"),
+    )
+  );
+}
+
 export const acceptedPolicyUnservable: KnownFinding = {
   id: "F7-accepted-policy-unservable",
   title: "a policy bundle that validate and apply accept can quarantine every graph it governs",
   summary:
-    "`cluster validate`, `plan` and `apply` check a policy bundle's bindings and read its bytes, but never parse its rules: a bundle the policy loader rejects (here, a rule naming a group the bundle does not declare) is accepted, published and recorded, and apply reports convergence. Serve then fails to load it for every graph it governs and quarantines each, refusing to boot when none is left; a cluster-bound bundle refuses boot outright. Nothing before the restart tells the operator: accepted is not servable.",
+    "`cluster validate`, `plan` and `apply` check a policy bundle's bindings and read its bytes, but never parse its rules: a bundle the policy loader rejects (here, a rule naming a group the bundle does not declare) is accepted, published and recorded, and apply reports convergence. Serve then fails to load it for every graph it governs and quarantines each, refusing to boot when none is left; a cluster-bound bundle refuses boot outright. Nothing before the restart tells the operator: accepted is not servable. Nor can the operator always take it back: the remedy is to revert the bundle and apply, but when a graph the reverted bundle binds fails to move in that same apply (say, a pending schema change the engine rejects), apply demotes the revert with every other change that depends on the failed graph (`dependency_not_applied`). The unloadable bundle stays in the ledger, and every graph it governs, healthy ones included, stays quarantined (or boot stays refused) until the failing change is withdrawn as well.",
   codePath: [
     {
       file: "crates/omnigraph-cluster/src/config.rs",
@@ -59,8 +135,13 @@ export const acceptedPolicyUnservable: KnownFinding = {
       function: "open_multi_graph_state",
       role: "quarantines the graph ('graph quarantined during startup'), and bails when no graph opened",
     },
+    {
+      file: "crates/omnigraph-cluster/src/diff.rs",
+      function: "demote_dependents_of_failed_graphs",
+      role: "the remedy's apply: a schema apply failed on a graph the reverted bundle's applies_to names (a dependency load_desired records), so the bundle's update is blocked as dependency_not_applied and the ledger keeps the unloadable one",
+    },
   ],
-  spec: ["§5.3", "§5.4"],
+  spec: ["§2.10", "§5.3", "§5.4"],
   scenario: "accepted-policy-unservable",
   laterUpstream: {
     commit: "db57cb2b",
@@ -69,6 +150,7 @@ export const acceptedPolicyUnservable: KnownFinding = {
       "load_desired parses every bundle with PolicyConfig::from_source and reports policy_invalid, so validate, plan and apply refuse it (541fcb50 adds the graph/server kind check, 5186165a one bundle per scope)",
   },
   matches(v, input) {
+    if (v.oracle === "serve-liveness") return revertHeldBack(v, input);
     if (v.oracle !== "accepted-means-servable") return false;
     if (v.code !== "accepted_config_refused" && v.code !== "applied_graph_not_served") return false;
     const boot = input.records[v.step];

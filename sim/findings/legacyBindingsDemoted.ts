@@ -1,11 +1,10 @@
-import { PolicyEngine } from "../../src/server/policy.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 export const legacyBindingsDemoted: KnownFinding = {
   id: "F2-legacy-bindings-demoted",
   title: "a rejected schema change blocks the policy-binding backfill, so serve never boots",
   summary:
-    'A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy, and apply demotes every policy change bound to a graph whose schema apply failed. While the desired config carries a schema change the engine rejects, no apply can backfill, and the whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop\'s cousin, through metadata instead of sidecars. The same demotion traps a current ledger too: when the applied bundle is one serve cannot load (F7) and the operator reverts it while a rejected schema change is pending on a graph the bundle governs, the revert is demoted with it, the unloadable bundle stays applied, and every graph it governs (healthy ones included) stays quarantined until the schema change is withdrawn.',
+    'A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy, and apply demotes every policy change bound to a graph whose schema apply failed. While the desired config carries a schema change the engine rejects, no apply can backfill, and the whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop\'s cousin, through metadata instead of sidecars.',
   codePath: [
     {
       file: "crates/omnigraph-cluster/src/serve.rs",
@@ -32,41 +31,13 @@ export const legacyBindingsDemoted: KnownFinding = {
     const boot = last.find((r) => r.outcome.kind === "boot");
     const apply = last.find((r) => r.outcome.kind === "apply");
     if (boot?.outcome.kind !== "boot" || apply?.outcome.kind !== "apply") return false;
-    const view = boot.outcome.view;
-    const demoted = apply.outcome.view.changes.filter(
+    const missing = boot.outcome.view.diagnostics.some((d) => d.code === "policy_bindings_missing");
+    const demoted = apply.outcome.view.changes.some(
       (c) =>
         c.resource.startsWith("policy.") &&
         c.disposition === "blocked" &&
         c.reason === "dependency_not_applied",
     );
-    if (demoted.length === 0) return false;
-    if (view.diagnostics.some((d) => d.code === "policy_bindings_missing")) return true;
-    // The same demotion holds back the revert of an applied bundle serve cannot load (F7):
-    // every graph the boot left out was quarantined for its bound bundle, that bundle is the
-    // one whose update the apply demoted, and it truly fails to load.
-    const ledger = boot.pre.ledger?.resources ?? {};
-    const out = view.quarantined;
-    return (
-      out.length > 0 &&
-      out.every((q) => {
-        if (q.code !== "graph_policy_invalid") return false;
-        const scope = `graph.${q.graphId}`;
-        const bound = Object.entries(ledger).filter(
-          ([addr, e]) =>
-            addr.startsWith("policy.") &&
-            Array.isArray(e.applies_to) &&
-            e.applies_to.includes(scope),
-        );
-        const [addr, entry] =
-          bound.length === 1 ? (bound[0] as [string, Record<string, unknown>]) : [];
-        if (addr === undefined || typeof entry?.digest !== "string") return false;
-        const text = input.sourcesByDigest.get(entry.digest);
-        return (
-          text !== undefined &&
-          !PolicyEngine.loadGraph(text, scope).ok &&
-          demoted.some((c) => c.resource === addr && c.before_digest === entry.digest)
-        );
-      })
-    );
+    return missing && demoted;
   },
 };
