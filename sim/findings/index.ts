@@ -12,6 +12,7 @@ import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 import { providerKeyUnresolvedAtServe } from "./providerKeyUnresolvedAtServe.ts";
 import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
 import { rolledBackDatasetBlocksRetry } from "./rolledBackDatasetBlocksRetry.ts";
+import { s3LeftoversHideFromRootProbe } from "./s3LeftoversHideFromRootProbe.ts";
 import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
 import { twoBundlesOneScope } from "./twoBundlesOneScope.ts";
 
@@ -32,4 +33,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   providerKeyUnresolvedAtServe,
   twoBundlesOneScope,
   localLedgerSwapNotAtomic,
+  s3LeftoversHideFromRootProbe,
 ];

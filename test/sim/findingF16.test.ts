@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { KNOWN_FINDINGS } from "../../sim/findings/index.ts";
+import {
+  s3LeftoversHideFromRootProbe as F16,
+  rootHiddenThenInitCollides,
+} from "../../sim/findings/s3LeftoversHideFromRootProbe.ts";
+import { jobContext } from "../../sim/orchestrator/runJob.ts";
+import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
+import type { ScriptedScenario } from "../../sim/scenario/schema.ts";
+import { runUniverse } from "../../sim/universe/run.ts";
+
+const scenario = findScenario("s3-failed-create-wedged", shippedScenarios()) as ScriptedScenario;
+
+describe("F16: on S3 a failed create's datasets hide from the cluster's root probe", () => {
+  it("is reproduced by its scenario and reported as known, not failing", async () => {
+    const { result } = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
+    expect(result.verdict).toBe("pass");
+    expect(result.violations).toEqual([]);
+    const hits = new Set(result.known.map((k) => `${k.finding} ${k.oracle}/${k.code}`));
+    expect([...hits].sort()).toEqual([
+      "F16-s3-leftovers-hide-from-root-probe outcomes-are-explained/unexplained_failure",
+      "F16-s3-leftovers-hide-from-root-probe serve-liveness/remedy_not_converged",
+    ]);
+  });
+
+  it("is what keeps that universe green: without the signature the retries are unexplained", async () => {
+    const others = KNOWN_FINDINGS.filter((f) => f !== F16);
+    const { result } = await runUniverse(
+      { scenario, seed: 1, defects: [] },
+      { ...jobContext(), findings: others },
+    );
+    expect(result.verdict).toBe("fail");
+    expect(new Set(result.violations.map((v) => `${v.oracle}/${v.code}`))).toEqual(
+      new Set([
+        "outcomes-are-explained/unexplained_failure",
+        "serve-liveness/remedy_not_converged",
+      ]),
+    );
+  });
+
+  it("is S3's: on object-store and local-fs the partial root is reported and the remedy converges", async () => {
+    for (const backend of ["object-store", "local-fs"] as const) {
+      const s = { ...scenario, fixture: { ...scenario.fixture, backend } };
+      const { result } = await runUniverse({ scenario: s, seed: 1, defects: [] }, jobContext());
+      expect(result.verdict, backend).toBe("pass");
+      expect(result.known, backend).toEqual([]);
+    }
+  });
+
+  it("needs the root reported absent, then a dataset found under it, in one process", () => {
+    const exists = (pid: number, result: string) =>
+      ({ t: "call", pid, op: "exists", key: "graphs/people.omni", result }) as const;
+    const create = (pid: number, result: string) =>
+      ({
+        t: "call",
+        pid,
+        op: "putIfAbsent",
+        key: "graphs/people.omni/nodes/x/v0000000001.json",
+        step: "engine.init.create_table",
+        result,
+      }) as const;
+    expect(rootHiddenThenInitCollides([exists(1, "false"), create(1, "false")], "people")).toBe(
+      true,
+    );
+    // The root was seen (the partial root is reported instead): not this finding.
+    expect(rootHiddenThenInitCollides([exists(1, "true"), create(1, "false")], "people")).toBe(
+      false,
+    );
+    // The create found nothing there: an ordinary create.
+    expect(rootHiddenThenInitCollides([exists(1, "false"), create(1, "true")], "people")).toBe(
+      false,
+    );
+    expect(rootHiddenThenInitCollides([exists(1, "false"), create(2, "false")], "people")).toBe(
+      false,
+    );
+    expect(rootHiddenThenInitCollides([exists(1, "false"), create(1, "false")], "notes")).toBe(
+      false,
+    );
+  });
+});
