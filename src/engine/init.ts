@@ -16,7 +16,7 @@ import { appendCommit } from "./store/commitGraph.ts";
 import { GraphStorage, prettyJson } from "./store/graphStorage.ts";
 import { initialManifest } from "./store/manifest.ts";
 import { writeContract } from "./store/schemaFiles.ts";
-import { writeTableVersion } from "./store/tables.ts";
+import { datasetAlreadyExists, writeTableVersion } from "./store/tables.ts";
 
 function alreadyInitialized(root: string): EngineError {
   return new EngineError(
@@ -79,7 +79,15 @@ async function initCoordinator(storage: GraphStorage, compiled: CompiledSchema):
   ].sort();
   for (const key of keys) {
     const path = tablePathFor(key);
-    await writeTableVersion(storage, "engine.init.create_table", path, key, 1, []);
+    try {
+      await writeTableVersion(storage, "engine.init.create_table", path, key, 1, []);
+    } catch (e) {
+      // Upstream creates each dataset with Lance's create mode, which refuses a dataset
+      // left at this path (by an earlier init that failed after creating it, say).
+      if (e instanceof EngineError && e.code === "conflict")
+        throw datasetAlreadyExists(storage, path);
+      throw e;
+    }
     tables[key] = { path, version: 1 };
   }
   const manifest = initialManifest(tables, compiled.irHash, storage.proc.world.clock.nowIso());

@@ -103,7 +103,7 @@ describe("init (spec §4.2)", () => {
 });
 
 type OpenResult = "ok" | "not_a_graph" | "schema_missing";
-type ReinitResult = "ok" | "already_initialized" | "conflict";
+type ReinitResult = "ok" | "already_initialized" | "storage";
 interface Outcome {
   readonly rootExists: boolean;
   readonly open: OpenResult;
@@ -116,9 +116,12 @@ const o = (rootExists: boolean, open: OpenResult, reinit: ReinitResult): Outcome
 });
 
 const EMPTY = o(false, "not_a_graph", "ok");
-/** The init gap: tables (and maybe the manifest) stay, the schema files are gone. */
-const TABLES_ONLY = o(true, "not_a_graph", "conflict");
-const GAP = o(true, "schema_missing", "conflict");
+/**
+ * The init gap: tables (and maybe the manifest) stay, the schema files are gone. A new init
+ * meets the table's dataset in Lance's create mode (a storage error, upstream's OmniError::Lance).
+ */
+const TABLES_ONLY = o(true, "not_a_graph", "storage");
+const GAP = o(true, "schema_missing", "storage");
 /** A crash leaves whatever was written; no cleanup runs. */
 const CLAIMED = o(true, "not_a_graph", "already_initialized");
 const COMPLETE = o(true, "ok", "already_initialized");
@@ -157,6 +160,20 @@ async function observe(h: Harness): Promise<Outcome> {
   )) as ReinitResult;
   return { rootExists, open, reinit };
 }
+
+describe("init over the dataset a failed init left", () => {
+  it("is refused as Lance's create mode refuses it, naming the dataset", async () => {
+    const h = new Harness();
+    h.world.failpoints.set("engine.init.create_manifest.before", "error");
+    await engineError(initGraph(h.proc(), ROOT, V1));
+    h.world.failpoints.clearAll();
+    const err = await engineError(initGraph(h.proc("reinit"), ROOT, V1));
+    expect(err.code).toBe("storage");
+    expect(err.message).toMatch(
+      /^Dataset already exists: graphs\/knowledge\.omni\/nodes\/[0-9a-f]+$/,
+    );
+  });
+});
 
 describe("init × every reachable failpoint", () => {
   it("the matrix covers exactly the failpoints a clean init reaches", async () => {

@@ -23,6 +23,7 @@ import { publish } from "../store/publish.ts";
 import { STAGING_CONTRACT, writeContract } from "../store/schemaFiles.ts";
 import { deleteSidecar, newSidecar, writeSidecar } from "../store/sidecars.ts";
 import {
+  datasetAlreadyExists,
   ensureHeadMatches,
   type Row,
   readTableRows,
@@ -271,12 +272,7 @@ async function applyWithLock(
  * deterministic path.
  */
 async function createdHead(storage: GraphStorage, path: string): Promise<number> {
-  if ((await tableHead(storage, path)) > 0)
-    throw new EngineError(
-      "storage",
-      `Dataset already exists: ${storage.key(path)}`,
-      storage.key(path),
-    );
+  if ((await tableHead(storage, path)) > 0) throw datasetAlreadyExists(storage, path);
   return 1;
 }
 

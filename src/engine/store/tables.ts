@@ -20,6 +20,15 @@ export async function tableHead(storage: GraphStorage, tablePath: string): Promi
   return head;
 }
 
+/**
+ * Lance's refusal of a create-mode write (`WriteMode::Create`) at a path that already holds a
+ * dataset, e.g. one an interrupted earlier init or schema apply left there.
+ */
+export function datasetAlreadyExists(storage: GraphStorage, tablePath: string): EngineError {
+  const at = storage.key(tablePath);
+  return new EngineError("storage", `Dataset already exists: ${at}`, at);
+}
+
 /** Rows of one table version; version 0 is the empty table before any write. */
 export async function readTableRows(
   storage: GraphStorage,
