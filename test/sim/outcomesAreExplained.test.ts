@@ -12,19 +12,23 @@ import type { DefectName } from "../../src/world/defects.ts";
 const ctx = jobContext();
 
 /** Runs a scripted universe (no liveness) and explains every failure of every step. */
-async function explained(steps: string, defects: readonly DefectName[] = []) {
+async function explained(
+  steps: string,
+  defects: readonly DefectName[] = [],
+  { fixture = "  graphs: [knowledge, archive]", seed = 1 } = {},
+) {
   const scenario = parseScenarioText(
     `kind: scripted
 name: explain
 description: outcomes and their explanations
 fixture:
-  graphs: [knowledge, archive]
+${fixture}
 liveness: false
 steps:
 ${steps}`,
     "explain.yaml",
   ) as ScriptedScenario;
-  const { universe: u, result } = await runUniverse({ scenario, seed: 1, defects }, ctx);
+  const { universe: u, result } = await runUniverse({ scenario, seed, defects }, ctx);
   const history = buildHistory(u.records, u.world.trace.events);
   const out: Array<{ step: number; code: string; why: Explanation | null }> = [];
   for (const record of u.records)
@@ -146,5 +150,57 @@ describe("outcomes-are-explained", () => {
     expect(broken.out).toEqual([{ step: 0, code: "policy_binding_conflict", why: null }]);
     const v = broken.result.violations.find((x) => x.oracle === "outcomes-are-explained");
     expect(v).toMatchObject({ code: "unexplained_failure", step: 0 });
+  });
+
+  it("explains a lock-off apply that sweeps a concurrent apply's create mid-init by that apply", async () => {
+    // Seed 4 interleaves the two applies so that actor 0's sweep reads actor 1's create
+    // sidecar after actor 1 claimed people's _schema.pg and before its manifest landed.
+    const steps = `  - op: add-graph
+    graph: people
+  - op: concurrently
+    actors:
+      - op: apply
+      - op: apply
+`;
+    const fixture = "  graphs: [knowledge, archive]\n  stateLock: false";
+    const { out, result } = await explained(steps, [], { fixture, seed: 4 });
+    expect(out.find((o) => o.code === "graph_create_incomplete")).toEqual({
+      step: 1,
+      code: "graph_create_incomplete",
+      why: { kind: "contention", rule: "create-swept-concurrently", with: "apply#1.1" },
+    });
+    expect(result.violations.filter((v) => v.oracle === "outcomes-are-explained")).toEqual([]);
+  });
+
+  it("explains an init refused by the dataset an earlier failed init left, by that residue", async () => {
+    // The first init fails at its manifest write (its table's dataset stays: upstream cleans
+    // up only the schema files); the next apply's sweep cannot see the root (a read error
+    // reads as absent) and retires the create sidecar; the third apply inits again.
+    const { out, result } = await explained(`  - op: add-graph
+    graph: people
+  - op: apply
+    faults:
+      - at: 13
+        kind: write-error
+  - op: apply
+    faults:
+      - at: 5
+        kind: read-error
+      - at: 7
+        kind: write-error
+  - op: apply
+`);
+    expect(out.find((o) => o.step === 3)).toEqual({
+      step: 3,
+      code: "graph_create_failed",
+      why: {
+        kind: "refusal",
+        rule: "graph-damaged",
+        residue: expect.stringMatching(
+          /^graphs\/people\.omni's tables without a manifest, left by step 1 \(write-error on graphs\/people\.omni\/__manifest\/versions\/0000000001\.json\)$/,
+        ),
+      },
+    });
+    expect(result.violations.filter((v) => v.oracle === "outcomes-are-explained")).toEqual([]);
   });
 });

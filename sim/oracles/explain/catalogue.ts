@@ -70,6 +70,7 @@ export type RuleName =
   | "approval-not-required"
   | "graph-deleted-concurrently"
   | "graph-created-concurrently"
+  | "create-swept-concurrently"
   | "rows-misfit-schema"
   | "bundle-unloadable"
   | "config-hostile"
@@ -133,6 +134,13 @@ const DAMAGE: ReadonlyArray<{
     says: /graph schema source '[^']*' does not exist/,
     residue: (v, root) =>
       v?.exists && v.schemaText === null ? `${root} without _schema.pg` : null,
+  },
+  // An init that failed after creating a table's dataset leaves it (upstream cleans up only
+  // the schema files): the next init at that root meets Lance's create-mode refusal.
+  {
+    says: /Dataset already exists: /,
+    residue: (v, root) =>
+      v?.exists && v.mainVersion === null ? `${root}'s tables without a manifest` : null,
   },
   {
     says: /graph already initialized/,
@@ -447,6 +455,34 @@ const RULES: readonly Rule[] = [
         const e = h.events[i];
         if (e?.t === "call" && e.key === claim && e.step === "engine.init.claim_schema_pg")
           return { kind: "contention", rule: this.name, with: other };
+      }
+      return null;
+    },
+  },
+  {
+    name: "create-swept-concurrently",
+    says: "without the ledger lock, an apply's recovery sweep meets a concurrent apply's create sidecar while that init is under way, and reports the half-made root as incomplete",
+    codes: ["graph_create_incomplete"],
+    explain(f, { record: r, history: h }) {
+      if (f.graph === null || f.actor < 0 || r.pre.graphs[f.graph]?.exists) return null;
+      if (otherActor(f, r, new Set(["apply"])) === null) return null;
+      // Another apply of this step claimed the graph's schema file: the root is that
+      // concurrent init's, made during this step, not residue.
+      const claim = `${ROOT_OF(f.graph)}/_schema.pg`;
+      const actors = new Map<number, string>();
+      for (let i = r.traceFrom; i < r.traceTo; i++) {
+        const e = h.events[i];
+        if (e?.t === "spawn") actors.set(e.pid, e.name);
+        if (
+          e?.t !== "call" ||
+          e.key !== claim ||
+          e.step !== "engine.init.claim_schema_pg" ||
+          e.result !== "true"
+        )
+          continue;
+        const by = actors.get(e.pid);
+        if (by?.startsWith("apply#") && by !== `${f.op}#${r.index}.${f.actor}`)
+          return { kind: "contention", rule: this.name, with: by };
       }
       return null;
     },
