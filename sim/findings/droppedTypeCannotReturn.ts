@@ -10,12 +10,17 @@ export const droppedTypeCannotReturn: KnownFinding = {
   id: "F12-dropped-type-cannot-return",
   title: "a node type that was dropped can never be added again",
   summary:
-    "Dropping a node type from a graph's schema is a soft drop by default: the schema apply tombstones the type's table in the manifest and keeps its dataset, by design, so older manifest versions can still read it. The dataset's path is derived from the type's name alone. When the operator later adds the type back, Phase B creates the type's dataset at that same path with Lance's create mode, which refuses a dataset that exists: the schema apply fails on every attempt, the type can never return, and the cluster never converges short of deleting the old dataset by hand.",
+    "Dropping a node type from a graph's schema is a soft drop by default: the schema apply tombstones the type's table in the manifest and keeps its dataset, by design, so older manifest versions can still read it. The dataset's path is derived from the type's name alone, whether a schema apply added the type or the graph was created with it. When the operator later adds the type back, Phase B creates the type's dataset at that same path with Lance's create mode, which refuses a dataset that exists: the schema apply fails on every attempt, the type can never return, and the cluster never converges short of deleting the old dataset by hand.",
   codePath: [
     {
       file: "crates/omnigraph/src/db/omnigraph/schema_apply.rs",
       function: "apply_schema_with_lock",
       role: "a soft DropType tombstones the table's manifest entry and leaves its dataset on disk; an AddType creates the type's dataset through TableStore::create_empty_dataset",
+    },
+    {
+      file: "crates/omnigraph/src/db/manifest/graph.rs",
+      function: "build_initial_entries",
+      role: "a graph created with the type already in its schema makes the type's dataset at the same nodes/<name hash> path",
     },
     {
       file: "crates/omnigraph/src/db/manifest.rs",
@@ -40,8 +45,9 @@ export const droppedTypeCannotReturn: KnownFinding = {
     const graph = /^graphs\/([^/]+)\.omni\//.exec(path)?.[1];
     if (graph === undefined) return false;
     const before = v.step >= 0 ? v.step : input.records.length;
-    // A schema apply created that dataset and stood (the type was in the live schema after
-    // it); a later step's schema change then removed a node type from that graph.
+    // A schema apply, or the graph's init, created that dataset and stood (the type was in
+    // the live schema after it); a later step's schema change then removed a node type from
+    // that graph.
     const created = input.records.findIndex(
       (r) =>
         r.index < before &&
@@ -50,7 +56,8 @@ export const droppedTypeCannotReturn: KnownFinding = {
           .some(
             (e) =>
               e.t === "call" &&
-              e.step === "engine.schema_apply.table_create" &&
+              (e.step === "engine.schema_apply.table_create" ||
+                e.step === "engine.init.create_table") &&
               e.key.startsWith(`${path}/`) &&
               e.result === "true",
           ),
