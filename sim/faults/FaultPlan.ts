@@ -1,3 +1,4 @@
+import { type FaultKind, HONEST_FAULTS, HOSTILE_FAULTS } from "../../src/world/faultKinds.ts";
 import type { Rng } from "../../src/world/rng.ts";
 
 /**
@@ -10,16 +11,8 @@ import type { Rng } from "../../src/world/rng.ts";
  * lie (lost, misdirected or corrupted data, stale reads and listings); with them on, the judge
  * asks only that the damage be detected or harmless.
  */
-export const HONEST_FAULTS = ["write-error", "read-error", "ack-loss", "latency"] as const;
-export const HOSTILE_FAULTS = [
-  "lost-write",
-  "misdirected-write",
-  "corrupt-read",
-  "truncated-read",
-  "stale-read",
-  "stale-list",
-] as const;
-export type FaultKind = (typeof HONEST_FAULTS)[number] | (typeof HOSTILE_FAULTS)[number];
+export type { FaultKind } from "../../src/world/faultKinds.ts";
+export { HONEST_FAULTS, HOSTILE_FAULTS } from "../../src/world/faultKinds.ts";
 
 export interface FaultPlan {
   /** Rate per eligible call, by kind; absent kinds never fire. */

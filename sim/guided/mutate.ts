@@ -1,4 +1,5 @@
 import type { FailpointName } from "../../src/catalog/failpoints.ts";
+import { FAULT_KINDS, type FaultKindSpec } from "../../src/world/faultKinds.ts";
 import type { Rng } from "../../src/world/rng.ts";
 import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 import { OP_NAMES, OPS, type OpName, opSpec } from "../ops/index.ts";
@@ -263,19 +264,11 @@ function describeCrash(c: Crash): string {
   return `${c.name}:${c.mode}${c.skip > 0 ? `+${c.skip}` : ""}`;
 }
 
-const FAULT_ARG: Readonly<Record<string, (rng: Rng) => number>> = {
-  latency: (rng) => rng.range(1, 50),
-  "truncated-read": (rng) => rng.range(0, 64),
-  "corrupt-read": (rng) => rng.range(0, 64),
-  "stale-read": (rng) => rng.range(1, 3),
-  "stale-list": (rng) => rng.range(1, 3),
-};
-
 function drawFault(rng: Rng): StepFault {
   const kind = rng.chance(0.85) ? rng.pick(HONEST_FAULTS) : rng.pick(HOSTILE_FAULTS);
   const at = rng.chance(0.5) ? rng.range(1, 4) : rng.range(1, 20);
-  const arg = FAULT_ARG[kind];
-  return { at, kind, ...(arg !== undefined ? { arg: arg(rng) } : {}) } as StepFault;
+  const arg: FaultKindSpec["arg"] = FAULT_KINDS[kind].arg;
+  return { at, kind, ...(arg !== null ? { arg: rng.range(arg.min, arg.max) } : {}) } as StepFault;
 }
 
 /** A step drawn by an operation's row against the universe's state at that point. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isDefectName } from "../../src/world/defects.ts";
+import { FAULT_KIND_NAMES, FAULTS_WITH_ARG } from "../../src/world/faultKinds.ts";
 import { BACKEND_PROFILES, DEFAULT_BACKEND_PROFILE } from "../../src/world/store/profiles.ts";
-import { HONEST_FAULTS, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
 import { EDIT_OPS, OP_NAMES, OPS, type OpName, type OpTable } from "../ops/index.ts";
 import type { StepOf } from "../ops/OpSpec.ts";
 import { FailpointNameSchema, graphId } from "./primitives.ts";
@@ -95,23 +95,15 @@ export const CrashesSchema = z.union([CrashSchema, z.array(CrashSchema).min(1).m
 export const StepFaultSchema = z
   .object({
     at: z.number().int().min(1),
-    kind: z.enum([...HONEST_FAULTS, ...HOSTILE_FAULTS]),
+    kind: z.enum(FAULT_KIND_NAMES),
     arg: z.number().int().min(0).optional(),
   })
   .strict()
   .refine((f) => !FAULTS_WITH_ARG.has(f.kind) || f.arg !== undefined, {
-    message: `latency, truncated-read, corrupt-read, stale-read and stale-list need their arg`,
+    message: `${[...FAULTS_WITH_ARG].join(", ")} need their arg`,
     path: ["arg"],
   });
 
-/** Fault kinds whose effect depends on a drawn parameter, which a pinned fault must carry. */
-const FAULTS_WITH_ARG: ReadonlySet<string> = new Set([
-  "latency",
-  "truncated-read",
-  "corrupt-read",
-  "stale-read",
-  "stale-list",
-]);
 export type StepFault = z.infer<typeof StepFaultSchema>;
 
 /** An operation's own fields as a strict zod object with its literal `op`, plus `extra`. */

@@ -1,8 +1,9 @@
 import type { DefectName } from "../../src/world/defects.ts";
+import { isHostileFault } from "../../src/world/faultKinds.ts";
 import { NoFaults } from "../../src/world/faults.ts";
 import { BudgetExceeded } from "../../src/world/process.ts";
 import { formatEvent } from "../../src/world/trace.ts";
-import { describePlan, drawFaultPlan, HOSTILE_FAULTS } from "../faults/FaultPlan.ts";
+import { describePlan, drawFaultPlan } from "../faults/FaultPlan.ts";
 import { FaultyStore } from "../faults/FaultyStore.ts";
 import type { KnownFinding } from "../findings/KnownFinding.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
@@ -16,8 +17,6 @@ import { opWeights, type SamplerState, sampleStep } from "./sampler.ts";
 import { describeSwarm, resolveSwarm } from "./swarm.ts";
 import type { System } from "./system.ts";
 import { Universe } from "./Universe.ts";
-
-const HOSTILE: ReadonlySet<string> = new Set(HOSTILE_FAULTS);
 
 /** Store calls a universe may make before it is cut (generous: a default universe makes ~3k). */
 export const DEFAULT_CALL_BUDGET = 2_000_000;
@@ -182,7 +181,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   const faulty = u.faulty;
   let firstLie = Number.POSITIVE_INFINITY;
   for (const i of faulty?.injected ?? [])
-    if (HOSTILE.has(i.fault.kind) && i.step < firstLie) firstLie = i.step;
+    if (isHostileFault(i.fault.kind) && i.step < firstLie) firstLie = i.step;
   const lied = (v: Violation) =>
     firstLie !== Number.POSITIVE_INFINITY && (v.step < 0 || v.step >= firstLie);
   if (error === undefined) {

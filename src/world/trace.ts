@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { FaultKind } from "./faultKinds.ts";
 
 /**
  * One event of a universe's life. Compact on purpose: a universe records thousands.
@@ -32,7 +33,7 @@ export type TraceEvent =
       readonly name: string;
       readonly outcome: string;
     }
-  | { readonly t: "fault"; readonly pid: number; readonly kind: string; readonly key: string }
+  | { readonly t: "fault"; readonly pid: number; readonly kind: FaultKind; readonly key: string }
   | { readonly t: "turn"; readonly actor: string }
   | { readonly t: "note"; readonly text: string }
   | {

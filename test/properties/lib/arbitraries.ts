@@ -4,6 +4,7 @@ import type { Crash, Fixture, OpName, Step, StepFault } from "../../../sim/scena
 import { QUERY_CHANGES, SCHEMA_CHANGES } from "../../../sim/scenario/schema.ts";
 import { reachableFailpoints } from "../../../sim/universe/reach.ts";
 import type { FailpointName } from "../../../src/catalog/failpoints.ts";
+import { FAULT_KINDS, HONEST_FAULTS } from "../../../src/world/faultKinds.ts";
 
 /**
  * Arbitraries for generated universes: worlds (a seed and a fixture), operation streams (the
@@ -89,6 +90,9 @@ export function withCrash(step: fc.Arbitrary<Step>, chance: number): fc.Arbitrar
  * (a failed call, a landed write whose acknowledgement is lost, latency), which a correct
  * control plane must tolerate. Shrinks toward fewer faults at earlier calls.
  */
+/** Honest kinds without a parameter: a failed call, or a landed write with its ack lost. */
+const CLEAN_HONEST = HONEST_FAULTS.filter((k) => FAULT_KINDS[k].arg === null);
+
 export function honestFault(maxAt = 60): fc.Arbitrary<StepFault> {
   // Most steps make a dozen calls or so; later calls (a schema apply's) are drawn less often.
   const at = fc.oneof(
@@ -100,7 +104,7 @@ export function honestFault(maxAt = 60): fc.Arbitrary<StepFault> {
       weight: 3,
       arbitrary: fc.record({
         at,
-        kind: fc.constantFrom("write-error" as const, "read-error" as const, "ack-loss" as const),
+        kind: fc.constantFrom(...CLEAN_HONEST),
       }),
     },
     {
@@ -108,7 +112,7 @@ export function honestFault(maxAt = 60): fc.Arbitrary<StepFault> {
       arbitrary: fc.record({
         at,
         kind: fc.constant("latency" as const),
-        arg: fc.integer({ min: 1, max: 50 }),
+        arg: fc.integer({ min: FAULT_KINDS.latency.arg.min, max: FAULT_KINDS.latency.arg.max }),
       }),
     },
   );
