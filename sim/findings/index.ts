@@ -8,6 +8,7 @@ import { legacyBindingsDemoted } from "./legacyBindingsDemoted.ts";
 import { localLedgerSwapNotAtomic } from "./localLedgerSwapNotAtomic.ts";
 import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts";
 import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
+import { partialDeleteTakenBack } from "./partialDeleteTakenBack.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 import { providerKeyUnresolvedAtServe } from "./providerKeyUnresolvedAtServe.ts";
 import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
@@ -34,4 +35,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   twoBundlesOneScope,
   localLedgerSwapNotAtomic,
   s3LeftoversHideFromRootProbe,
+  partialDeleteTakenBack,
 ];
