@@ -1,7 +1,7 @@
 import type { DefectName } from "../../src/world/defects.ts";
-import { FaultyStore } from "../faults/FaultyStore.ts";
 import type { JobContext } from "../orchestrator/runJob.ts";
 import type { ScriptedScenario, Step } from "../scenario/schema.ts";
+import { pinnedLayer } from "../universe/faultLayer.ts";
 import { drawView } from "../universe/sampler.ts";
 import { Universe } from "../universe/Universe.ts";
 import type { Lab } from "./mutate.ts";
@@ -16,16 +16,8 @@ export function lab(seed: number, defects: readonly DefectName[], ctx: JobContex
   const live = async (scenario: ScriptedScenario, steps: readonly Step[]) => {
     const u = new Universe(scenario, seed, defects, ctx.system, { trace: true });
     await u.birth(ctx.births);
-    if (steps.some((s) => s.faults !== undefined)) {
-      // As runUniverse does for a scripted universe with pinned faults.
-      u.faulty = FaultyStore.scripted(
-        u.world.store,
-        u.world.rng.child("faults").child("fire"),
-        u.world.clock,
-        u.world.trace,
-      );
-      u.world.faults = u.faulty;
-    }
+    // As runUniverse does for a scripted universe with pinned faults.
+    if (steps.some((s) => s.faults !== undefined)) u.installFaults(pinnedLayer(u));
     return u;
   };
   const view = async (u: Universe) =>

@@ -2,6 +2,7 @@ import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import type { WorkTree } from "../../src/cluster/worktree.ts";
 import { sha256Hex } from "../../src/util/digest.ts";
 import type { DefectName } from "../../src/world/defects.ts";
+import { NoFaults } from "../../src/world/faults.ts";
 import type { MemoryStore } from "../../src/world/store/MemoryStore.ts";
 import { backendStore, installBackendProfile } from "../../src/world/store/profiles.ts";
 import { World } from "../../src/world/world.ts";
@@ -59,7 +60,8 @@ export class Universe {
   readonly sourcesByDigest = new Map<string, string>();
   private lastObs: Observation | null = null;
   /** The life phase's fault layer (drawn or scripted), if any: it pins faults to steps. */
-  faulty: FaultyStore | null = null;
+  private layer: FaultyStore | null = null;
+  private layerActive = false;
   private readonly stepArmed: FailpointName[] = [];
   /** Failpoints each kind of operation has reached so far in this universe. */
   readonly reachedByOp = new Map<string, Set<string>>();
@@ -400,6 +402,24 @@ export class Universe {
     return spec.exec(step, env);
   }
 
+  /** Puts `layer` between this world's processes and its store for the steps that follow. */
+  installFaults(layer: FaultyStore): void {
+    this.layer = layer;
+    this.layerActive = true;
+    this.world.faults = layer;
+  }
+
+  /** Takes the fault layer out (life is over); what it injected stays readable. */
+  removeFaults(): void {
+    this.layerActive = false;
+    this.world.faults = new NoFaults(this.world.store);
+  }
+
+  /** The fault layer life ran behind, if any (its injected faults, its plan). */
+  get faultLayer(): FaultyStore | null {
+    return this.layer;
+  }
+
   /** Runs one step and records it. */
   async run(step: Step, phase: "life" | "liveness" = "life"): Promise<StepRecord> {
     const index = this.records.length;
@@ -409,7 +429,7 @@ export class Universe {
     const isEdit = opSpec(step.op).kind === "edit";
     const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
     const reachedBefore = isEdit ? null : this.world.failpoints.mark;
-    const faulty = this.world.faults === this.faulty ? this.faulty : null;
+    const faulty = this.layerActive ? this.layer : null;
     const faultsFrom = faulty?.injected.length ?? 0;
     faulty?.beginStep(index, step.faults);
     const outcome = isEdit ? this.edit(step) : await this.act(step, index, pre, strict);

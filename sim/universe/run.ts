@@ -1,16 +1,15 @@
 import type { DefectName } from "../../src/world/defects.ts";
 import { isHostileFault } from "../../src/world/faultKinds.ts";
-import { NoFaults } from "../../src/world/faults.ts";
 import { BudgetExceeded } from "../../src/world/process.ts";
 import { formatEvent } from "../../src/world/trace.ts";
-import { describePlan, drawFaultPlan } from "../faults/FaultPlan.ts";
-import { FaultyStore } from "../faults/FaultyStore.ts";
 import type { KnownFinding } from "../findings/KnownFinding.ts";
 import type { Oracle } from "../oracles/Oracle.ts";
 import type { UniverseJob } from "../orchestrator/jobs.ts";
-import type { GenerativeScenario } from "../scenario/schema.ts";
+import type { GenerativeScenario, Step } from "../scenario/schema.ts";
 import type { BirthCache } from "./birth.ts";
+import { idleLayer, pinnedLayer, weatherLayer } from "./faultLayer.ts";
 import { floatingCalls } from "./floating.ts";
+import { judge, verdictEvent } from "./judge.ts";
 import { livenessPhase } from "./liveness.ts";
 import type { KnownHit, UniverseResult, Violation } from "./result.ts";
 import { opWeights, type SamplerState, sampleStep } from "./sampler.ts";
@@ -50,18 +49,7 @@ export interface UniverseOutcome {
 
 async function live(u: Universe, scenario: GenerativeScenario, swarm: boolean): Promise<void> {
   if (swarm) u.world.trace.push({ t: "note", text: `swarm: ${describeSwarm(scenario)}` });
-  if (scenario.faults) {
-    const plan = drawFaultPlan(u.world.rng.child("faults"), scenario.faults);
-    u.world.trace.push({ t: "note", text: `fault plan: ${describePlan(plan)}` });
-    u.faulty = new FaultyStore(
-      u.world.store,
-      plan,
-      u.world.rng.child("faults").child("fire"),
-      u.world.clock,
-      u.world.trace,
-    );
-    u.world.faults = u.faulty;
-  }
+  if (scenario.faults) u.installFaults(weatherLayer(u, scenario.faults));
   const rng = u.world.rng.child("workload");
   const crashRng = u.world.rng.child("crash");
   const raceRng = u.world.rng.child("race");
@@ -95,7 +83,25 @@ async function live(u: Universe, scenario: GenerativeScenario, swarm: boolean): 
     if (rec.outcome.kind === "died" || u.world.failpoints.faultsFired > fired) st.crashBudget--;
     st.afterDeath = rec.outcome.kind === "died";
   }
-  u.world.faults = new NoFaults(u.world.store);
+}
+
+/** A scripted universe's life: its steps as written, behind the fault layer they call for. */
+async function replayLife(
+  u: Universe,
+  steps: readonly Step[],
+  opts: Pick<RunOptions, "bare" | "idleFaultLayer">,
+): Promise<void> {
+  if (steps.some((s) => s.faults !== undefined)) u.installFaults(pinnedLayer(u));
+  else if (opts.idleFaultLayer && !opts.bare) u.installFaults(idleLayer(u));
+  for (const s of steps) await u.run(s);
+}
+
+/** The first life step a hostile (lying) storage fault hit, or +Infinity. */
+function firstLie(u: Universe): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const i of u.faultLayer?.injected ?? [])
+    if (isHostileFault(i.fault.kind) && i.step < first) first = i.step;
+  return first;
 }
 
 /**
@@ -128,27 +134,8 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
         scenario,
         job.scenario.kind === "generative" && job.scenario.swarm !== undefined,
       );
-    else {
-      if (scenario.steps.some((s) => s.faults !== undefined)) {
-        // Faults pinned to steps (a recorded or shrunk universe): replayed exactly, no draws.
-        u.faulty = FaultyStore.scripted(
-          u.world.store,
-          u.world.rng.child("faults").child("fire"),
-          u.world.clock,
-          u.world.trace,
-        );
-        u.world.faults = u.faulty;
-      } else if (opts.idleFaultLayer && !opts.bare)
-        u.world.faults = new FaultyStore(
-          u.world.store,
-          { rates: {}, maxLag: 1, maxLatencyMs: 1 },
-          u.world.rng.child("faults").child("fire"),
-          u.world.clock,
-          u.world.trace,
-        );
-      for (const s of scenario.steps) await u.run(s);
-      u.world.faults = new NoFaults(u.world.store);
-    }
+    else await replayLife(u, scenario.steps, opts);
+    u.removeFaults();
     lifeEnd = { writes: u.world.totalWrites, reached: new Map(u.world.failpoints.reached) };
     u.disarmLife();
     if (scenario.liveness) u.liveness = await livenessPhase(u);
@@ -170,69 +157,32 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   // Never excused: no storage fault makes the model let go of a promise.
   for (const v of floatingCalls(u.records, u.world.trace.events)) {
     violations.push(v);
-    u.world.trace.push({ t: "verdict", oracle: v.oracle, code: v.code, detail: `step ${v.step}` });
+    u.world.trace.push(verdictEvent(v, ""));
   }
-  const known: KnownHit[] = [];
+  let known: readonly KnownHit[] = [];
   let excused = 0;
-  // A store that lied may make any storage-trusting oracle fire from then on: a verdict at or
-  // after the first step a hostile fault hit (or one about the whole run) is excused. A
-  // verdict about an earlier step stands: no lie had been told yet. A harness crash (the
-  // model threw) always counts.
-  const faulty = u.faulty;
-  let firstLie = Number.POSITIVE_INFINITY;
-  for (const i of faulty?.injected ?? [])
-    if (isHostileFault(i.fault.kind) && i.step < firstLie) firstLie = i.step;
-  const lied = (v: Violation) =>
-    firstLie !== Number.POSITIVE_INFINITY && (v.step < 0 || v.step >= firstLie);
   if (error === undefined) {
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
-    // An oracle (or a finding's signature) that throws is a harness error, never a pass.
-    let judging = "";
-    try {
-      for (const o of opts.oracles) {
-        judging = o.name;
-        for (const v of o.judge(input)) {
-          if (lied(v)) {
-            excused++;
-            continue;
-          }
-          const f = opts.findings.find((k) => k.matches(v, input));
-          if (f !== undefined) {
-            known.push({
-              finding: f.id,
-              oracle: v.oracle,
-              code: v.code,
-              step: v.step,
-              expected: v.expected,
-              observed: v.observed,
-            });
-            u.world.trace.push({
-              t: "verdict",
-              oracle: v.oracle,
-              code: `${v.code} (known: ${f.id})`,
-              detail: `step ${v.step}`,
-            });
-            continue;
-          }
-          violations.push(v);
-          u.world.trace.push({
-            t: "verdict",
-            oracle: v.oracle,
-            code: v.code,
-            detail: `step ${v.step}`,
-          });
-        }
-      }
-    } catch (e) {
-      error = `oracle ${judging} threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
+    const j = judge(
+      {
+        records: u.records,
+        liveness: u.liveness,
+        events: u.world.trace.events,
+        sourcesByDigest: u.sourcesByDigest,
+      },
+      opts.oracles,
+      opts.findings,
+      firstLie(u),
+    );
+    for (const e of j.verdicts) u.world.trace.push(e);
+    violations.push(...j.violations);
+    known = j.known;
+    excused = j.excused;
+    if (j.error !== undefined) {
+      error = j.error;
       u.world.trace.push({ t: "note", text: `harness error: ${error}` });
     }
   }
+  const faulty = u.faultLayer;
   const events = u.world.trace.events;
   let storeCalls = 0;
   for (const e of events) if (e.t === "call") storeCalls++;
@@ -242,7 +192,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
     defects,
     verdict: error !== undefined ? "crash" : violations.length > 0 ? "fail" : "pass",
     violations,
-    known,
+    known: [...known],
     traceHash: u.world.trace.hash(),
     failpointsHit: [...u.world.failpoints.fired.keys()].sort(),
     firedByTask: [...u.world.failpoints.firedByTask.entries()].sort((a, b) =>
