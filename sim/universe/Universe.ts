@@ -10,7 +10,8 @@ import type { FaultyStore } from "../faults/FaultyStore.ts";
 import { opSpec } from "../ops/index.ts";
 import { stripLegacy } from "../ops/legacyStrip.ts";
 import type { ExecEnv } from "../ops/OpSpec.ts";
-import type { Action, Crash, Race, Scenario, Step, StepFault } from "../scenario/schema.ts";
+import type { Action, Scenario, Step, StepFault } from "../scenario/schema.ts";
+import { CrashArming } from "./arming.ts";
 import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
 import { cloneDesired, type DesiredConfig, desiredFromFixture, renderWorkTree } from "./desired.ts";
 import { MemWorkTree } from "./memWorkTree.ts";
@@ -62,9 +63,9 @@ export class Universe {
   /** The life phase's fault layer (drawn or scripted), if any: it pins faults to steps. */
   private layer: FaultyStore | null = null;
   private layerActive = false;
-  private readonly stepArmed: FailpointName[] = [];
   /** Failpoints each kind of operation has reached so far in this universe. */
   readonly reachedByOp = new Map<string, Set<string>>();
+  private readonly arming: CrashArming;
 
   constructor(
     readonly scenario: Scenario,
@@ -81,6 +82,7 @@ export class Universe {
       env: SIM_ENV,
     });
     installBackendProfile(this.world, backend);
+    this.arming = new CrashArming(this.world);
     this.desired = desiredFromFixture(scenario.fixture);
     this.writeWorkTree();
   }
@@ -130,7 +132,7 @@ export class Universe {
     ]);
     const born = cache === undefined ? await this.bear() : await cache.get(key, () => this.bear());
     w.adopt(born.world);
-    this.birthReached = new Map(w.failpoints.reached);
+    this.arming.bornAt(w.failpoints.reached);
     for (const [op, names] of born.reachedByOp) this.reachedByOp.set(op, new Set(names));
     this.lastObs = born.obs;
   }
@@ -187,120 +189,22 @@ export class Universe {
     this.lastObs = await this.observe();
   }
 
-  private arm(crash: Step["crash"], index: number): void {
-    const list: Crash[] = crash === undefined ? [] : Array.isArray(crash) ? crash : [crash];
-    for (const c of list) {
-      if (c.kind === "kill-at-write") {
-        this.world.setWriteTrigger({ mode: "kill", k: c.k });
-      } else if (c.kind === "novelty") {
-        this.armNovelty(c, index);
-      } else {
-        const fire = `1*${c.mode}`;
-        this.world.failpoints.set(
-          c.name,
-          c.skip > 0 ? `${c.skip}*off->${fire}->off` : `${fire}->off`,
-        );
-        this.stepArmed.push(c.name);
-      }
-    }
-  }
-
-  /**
-   * A crash placed as the step runs: at each failpoint it reaches (nothing else armed there),
-   * a draw from the step's own stream with chance rate / n², n the universe's passes of that
-   * point so far. Each firing is recorded (`novel`) with how many times the step had passed
-   * that point before, which is the plain failpoint crash the step replays as.
-   */
-  private armNovelty(c: Extract<Crash, { kind: "novelty" }>, index: number): void {
-    const rng = this.world.rng.child("novelty").child(String(index));
-    const passes = new Map<FailpointName, number>();
-    const only = c.only;
-    const fired = this.novel;
-    let fresh = 0;
-    this.world.failpoints.dynamic = (name, reached) => {
-      const before = passes.get(name) ?? 0;
-      passes.set(name, before + 1);
-      if (fired.length >= c.max || fired.some((f) => f.name === name)) return null;
-      if (only !== undefined && !only.some((p) => name.startsWith(p))) return null;
-      const life = Math.max(1, reached - (this.birthReached.get(name) ?? 0));
-      if (c.nth !== undefined && fired.length === 0) {
-        if (life === 1) fresh++;
-        if (fresh !== c.nth || life !== 1) return null;
-      } else if (!rng.chance(c.rate / (life * life))) return null;
-      fired.push({ kind: "failpoint", name, mode: c.mode, skip: before });
-      return c.mode;
-    };
-  }
-
-  /**
-   * How often birth passed each failpoint. Every universe of a fixture shares its birth, so
-   * rarity is judged on life's passes only: the create path birth walks for each fixture
-   * graph is as new to a universe's first add-graph as any path it never took.
-   */
-  private birthReached: ReadonlyMap<FailpointName, number> = new Map();
-
-  /** How often life (birth left out) has passed each failpoint so far. */
-  lifeReached(): Map<FailpointName, number> {
-    const out = new Map<FailpointName, number>();
-    for (const [name, n] of this.world.failpoints.reached) {
-      const life = n - (this.birthReached.get(name) ?? 0);
-      if (life > 0) out.set(name, life);
-    }
-    return out;
-  }
-
-  /** Where the current step's run-time crashes fired, in firing order. */
-  private readonly novel: Array<Extract<Crash, { kind: "failpoint" }>> = [];
-
-  /**
-   * Arms the step's racing edit: the first time the step reaches `race.at`, the operator's
-   * edit lands in the working tree and the command carries on. A crash planned at the same
-   * failpoint, by the step or by a plan over the whole life (enumeration), takes it instead
-   * (noted in the trace).
-   */
-  private armRace(race: Race, crash: Step["crash"]): void {
-    const crashes: Crash[] = crash === undefined ? [] : Array.isArray(crash) ? crash : [crash];
-    if (
-      crashes.some((c) => c.kind === "failpoint" && c.name === race.at) ||
-      this.world.failpoints.isArmed(race.at)
-    ) {
-      this.world.trace.push({ t: "note", text: `race at ${race.at} yields to the crash there` });
-      return;
-    }
-    let done = false;
-    this.world.failpoints.setCallback(race.at, () => {
-      if (!done) {
-        done = true;
-        this.edit(race.edit as Step);
-      }
-      return "continue";
-    });
-    this.stepArmed.push(race.at);
-  }
-
-  /** Disarms what the step armed; a universe-wide crash plan (enumeration) stays armed. */
-  private disarm(): void {
-    for (const name of this.stepArmed) this.world.failpoints.clear(name);
-    this.stepArmed.length = 0;
-    this.world.failpoints.dynamic = null;
-    this.world.setWriteTrigger({ mode: "off" });
-  }
-
   /**
    * Arms a crash plan for the whole life phase (crash-state enumeration): kills at the k-th
    * durable write counted from the start of life, and/or one failpoint at its first hit.
    */
   armLife(plan: LifeCrash): void {
-    const base = this.world.totalWrites;
-    this.world.killAtTotal = (plan.killAt ?? []).map((k) => base + k);
-    if (plan.failpoint)
-      this.world.failpoints.set(plan.failpoint.name, `1*${plan.failpoint.mode}->off`);
+    this.arming.armLife(plan);
   }
 
   /** Ends the life phase's crash plan (the liveness phase is fault-free). */
   disarmLife(): void {
-    this.world.killAtTotal = [];
-    this.world.failpoints.clearAll();
+    this.arming.disarmLife();
+  }
+
+  /** How often life (birth left out) has passed each failpoint so far. */
+  lifeReached(): Map<FailpointName, number> {
+    return this.arming.lifeReached();
   }
 
   private edit(step: Step): Outcome {
@@ -335,8 +239,9 @@ export class Universe {
     if (spec.kind === "harness") return spec.act(step, this.world);
     const skipped = spec.kind === "command" ? (spec.skip?.(step, pre) ?? null) : null;
     if (skipped !== null) return { kind: "skipped", reason: skipped };
-    if (step.race !== undefined) this.armRace(step.race, step.crash);
-    this.arm(step.crash, index);
+    if (step.race !== undefined)
+      this.arming.armRace(step.race, step.crash, (edit) => this.edit(edit));
+    this.arming.arm(step.crash, index);
     try {
       if (step.op === "concurrently")
         return await this.actConcurrently(step.actors, index, pre, strict);
@@ -344,7 +249,7 @@ export class Universe {
       const r = await World.run(ctx.proc, () => this.exec(step, ctx, index, pre, strict));
       return r.kind === "died" ? { kind: "died", cause: r.cause } : r.value;
     } finally {
-      this.disarm();
+      this.arming.disarm();
     }
   }
 
@@ -436,7 +341,7 @@ export class Universe {
     // The step as it ran: with the faults that actually hit it, pinned by call.
     const hit = faulty?.injected.slice(faultsFrom).map((i) => i.fault) ?? [];
     const pinned = hit.length > 0 || step.faults !== undefined ? withFaults(step, hit) : step;
-    const ran = this.placeNovelty(pinned);
+    const ran = this.arming.placeNovelty(pinned);
     if (reachedBefore !== null) this.learnReach(step.op, reachedBefore);
     const post = isEdit ? pre : await this.observe();
     let settled: StepRecord["settled"];
@@ -469,16 +374,6 @@ export class Universe {
     });
     this.records.push(rec);
     return rec;
-  }
-
-  /** `step` with a run-time crash replaced by where it fired (none: without it). */
-  private placeNovelty(step: Step): Step {
-    const c = step.crash;
-    if (c === undefined || Array.isArray(c) || c.kind !== "novelty") return step;
-    const fired = this.novel.splice(0);
-    const { crash: _planned, ...rest } = step;
-    if (fired.length === 0) return rest as Step;
-    return { ...rest, crash: fired.length === 1 ? fired[0] : fired } as Step;
   }
 
   /** Records which failpoints an operation of this kind reached (op-aware crash placement). */
