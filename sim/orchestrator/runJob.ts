@@ -50,18 +50,18 @@ async function judged(
   const b = second.trace ?? [];
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return {
-    ...first.result,
-    verdict: "fail",
-    violations: [
-      ...first.result.violations,
-      {
-        oracle: "determinism",
-        code: "trace_diverged",
-        step: -1,
-        expected: `the same trace twice (hash ${first.result.traceHash})`,
-        observed: `event ${i} differs: '${a[i] ?? "<end>"}' vs '${b[i] ?? "<end>"}' (second hash ${second.result.traceHash})`,
-      },
-    ],
-  };
+  const violations = [
+    ...first.result.violations,
+    {
+      oracle: "determinism",
+      code: "trace_diverged",
+      step: -1,
+      expected: `the same trace twice (hash ${first.result.traceHash})`,
+      observed: `event ${i} differs: '${a[i] ?? "<end>"}' vs '${b[i] ?? "<end>"}' (second hash ${second.result.traceHash})`,
+    },
+  ];
+  // A universe the harness crashed in stays a crash (its error says more); any other fails.
+  return first.result.verdict === "crash"
+    ? { ...first.result, violations }
+    : { ...first.result, verdict: "fail", violations };
 }

@@ -23,12 +23,11 @@ export interface KnownHit {
 
 export type Verdict = "pass" | "fail" | "crash";
 
-/** What a universe tells the orchestrator. JSON-serialisable, no timings (those are the fleet's). */
-export interface UniverseResult {
+/** What every universe's result holds, however it ended. */
+interface ResultCore {
   readonly scenario: string;
   readonly seed: number;
   readonly defects: readonly string[];
-  readonly verdict: Verdict;
   readonly violations: readonly Violation[];
   readonly known: readonly KnownHit[];
   readonly traceHash: string;
@@ -46,10 +45,23 @@ export interface UniverseResult {
   /** Failpoints reached during the life phase, sorted. */
   readonly lifeReached: readonly string[];
   readonly storeCalls: number;
-  /** The storage weather drawn for this universe, when its scenario has faults. */
-  readonly faultPlan?: string;
-  /** Verdicts excused because the store lied (hostile faults on record). */
-  readonly excused?: number;
-  /** Set when the harness itself threw: a bug in the model or the harness, not a verdict. */
-  readonly error?: string;
 }
+
+/**
+ * How the universe ended: judged (it passed, or an oracle failed it), or the harness itself
+ * threw (a bug in the model or the harness, not a verdict), with what it threw.
+ */
+type Ending =
+  | { readonly verdict: "pass" | "fail"; readonly error?: undefined }
+  | { readonly verdict: "crash"; readonly error: string };
+
+/**
+ * Its life's fault layer, when it had one: the weather drawn (or "scripted") and how many
+ * verdicts were excused because the store had lied. The two travel together.
+ */
+type Weather =
+  | { readonly faultPlan?: undefined; readonly excused?: undefined }
+  | { readonly faultPlan: string; readonly excused: number };
+
+/** What a universe tells the orchestrator. JSON-serialisable, no timings (those are the fleet's). */
+export type UniverseResult = ResultCore & Ending & Weather;

@@ -186,11 +186,8 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   const events = u.world.trace.events;
   let storeCalls = 0;
   for (const e of events) if (e.t === "call") storeCalls++;
-  const result: UniverseResult = {
-    scenario: job.scenario.name,
-    seed: job.seed,
-    defects,
-    verdict: error !== undefined ? "crash" : violations.length > 0 ? "fail" : "pass",
+  const base = { scenario: job.scenario.name, seed: job.seed, defects };
+  const body = {
     violations,
     known: [...known],
     traceHash: u.world.trace.hash(),
@@ -207,8 +204,12 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
       .map(([name]) => name)
       .sort(),
     storeCalls,
-    ...(faulty !== null ? { faultPlan: faulty.describe(), excused } : {}),
-    ...(error !== undefined ? { error } : {}),
   };
+  const weather = faulty !== null ? { faultPlan: faulty.describe(), excused } : {};
+  // Key order is the JSON report's: keep it.
+  const result: UniverseResult =
+    error !== undefined
+      ? { ...base, verdict: "crash", ...body, ...weather, error }
+      : { ...base, verdict: violations.length > 0 ? "fail" : "pass", ...body, ...weather };
   return { result, universe: u, ...(opts.keepTrace ? { trace: events.map(formatEvent) } : {}) };
 }

@@ -4,15 +4,14 @@
  * place and failures arrive as text (what upstream embeds in its diagnostics).
  */
 import { type Graph, initGraph, openGraph } from "../engine/index.ts";
+import type { Fallible } from "../util/fallible.ts";
 import type { Process } from "../world/process.ts";
 import { rethrowDeath } from "../world/process.ts";
 import { errorText } from "./diagnostics.ts";
 
 export type GraphHandle = Graph;
 
-export type Outcome<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
+export type Outcome<T> = Fallible<T>;
 
 /** Runs an engine call; death propagates, every other failure becomes its message. */
 async function attempt<T>(f: () => Promise<T>): Promise<Outcome<T>> {

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { describeIssues, sortedEntries, zMap } from "../cluster/records/zodText.ts";
 import { sha256Hex } from "../util/digest.ts";
+import type { Fallible } from "../util/fallible.ts";
 import { memoByText } from "../util/memo.ts";
 
 /**
@@ -84,9 +85,7 @@ function usesTargetBranchScope(a: PolicyAction): boolean {
   );
 }
 
-type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
+type Parsed<T> = Fallible<T>;
 
 /** Decodes and validates a bundle's YAML text, with upstream's validation messages. */
 export function parsePolicyConfig(source: string): Parsed<PolicyConfig> {

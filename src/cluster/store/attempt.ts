@@ -1,3 +1,4 @@
+import type { Fallible } from "../../util/fallible.ts";
 import { rethrowDeath } from "../../world/process.ts";
 import { type Diagnostic, errorText } from "../diagnostics.ts";
 
@@ -15,9 +16,7 @@ export function fail<T>(diagnostic: Diagnostic): Result<T> {
 }
 
 /** One storage call's outcome, its failure as text for the caller to word. */
-export type Attempt<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
+export type Attempt<T> = Fallible<T>;
 
 /**
  * Runs storage calls whose failure the caller reports. A process death (and the world's

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { StepLabel } from "../../catalog/failpoints.ts";
+import type { Fallible } from "../../util/fallible.ts";
 import { memoByText } from "../../util/memo.ts";
 import type { Process } from "../../world/process.ts";
 import { asEngineError, corruptObject, EngineError } from "../errors.ts";
@@ -80,9 +81,7 @@ export function decodeJson<T>(key: string, text: string, schema: z.ZodType<T>): 
   throw corruptObject(key, d.message);
 }
 
-type Decoded<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly message: string };
+type Decoded<T> = Fallible<T>;
 
 /** One content-keyed memo per record schema (schemas are module constants). */
 const decoders = new WeakMap<z.ZodType, (text: string) => Decoded<unknown>>();
