@@ -11,21 +11,30 @@ export interface JudgeInput {
   readonly sourcesByDigest: ReadonlyMap<string, string>;
 }
 
-/** An oracle is one file: a name, what it promises, and a pure judgement. */
-export interface Oracle {
+/** An oracle is one file: a name, what it promises, its codes, and a pure judgement. */
+export interface Oracle<C extends string = string> {
   readonly name: string;
   readonly description: string;
+  /**
+   * Every code its violations carry: the oracle's whole vocabulary, a literal union the
+   * compiler holds each report to (see `reporter`).
+   */
+  readonly codes: readonly C[];
   judge(input: JudgeInput): Violation[];
 }
 
-export function violation(
-  oracle: string,
-  code: string,
-  step: number,
-  expected: string,
-  observed: string,
-): Violation {
-  return { oracle, code, step, expected, observed };
+/**
+ * An oracle's way to report: a violation of `oracle` whose code can only be one of `codes`
+ * (a misspelt or undeclared code does not compile).
+ */
+export function reporter<const C extends string>(oracle: string, _codes: readonly C[]) {
+  return (code: C, step: number, expected: string, observed: string): Violation => ({
+    oracle,
+    code,
+    step,
+    expected,
+    observed,
+  });
 }
 
 export function stepEvents(input: JudgeInput, r: StepRecord): readonly TraceEvent[] {

@@ -2,9 +2,18 @@ import type { Observation } from "../universe/observe.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { Violation } from "../universe/result.ts";
 import type { BootView, Enforced } from "../universe/system.ts";
-import { type JudgeInput, type Oracle, stepEvents, violation } from "./Oracle.ts";
+import { type JudgeInput, type Oracle, reporter, stepEvents } from "./Oracle.ts";
 
 const NAME = "accepted-means-servable";
+const CODES = [
+  "accepted_config_refused",
+  "applied_graph_not_served",
+  "recorded_policy_not_enforced",
+  "unrecorded_graph_served",
+  "recorded_queries_not_served",
+  "recorded_embedding_not_served",
+] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * What disqualifies a step as evidence: anything the harness injected into it (a failpoint that
@@ -150,8 +159,8 @@ function enforcementViolations(
   applyIndex: number,
 ): Violation[] {
   const out: Violation[] = [];
-  const bad = (code: string, expected: string, observed: string) =>
-    out.push(violation(NAME, code, boot.index, expected, observed));
+  const bad = (code: (typeof CODES)[number], expected: string, observed: string) =>
+    out.push(report(code, boot.index, expected, observed));
   const after = `(as apply at step ${applyIndex} recorded)`;
   const digests = (scope: string) => rec.bundles.get(scope) ?? [];
   const server = digests("cluster");
@@ -213,6 +222,7 @@ function enforcementViolations(
  */
 export const acceptedMeansServable: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "a clean, converged apply boots with every applied graph ready, enforcing what it recorded",
   judge(input) {
@@ -233,8 +243,7 @@ export const acceptedMeansServable: Oracle = {
       if (!v.ok) {
         if (prescribedRefusal(v, rec, pending, boot.strict)) continue;
         out.push(
-          violation(
-            NAME,
+          report(
             "accepted_config_refused",
             boot.index,
             `a booting server for what apply at step ${r.index} accepted and converged on`,
@@ -251,8 +260,7 @@ export const acceptedMeansServable: Oracle = {
             .map((q) => `${g}: ${q.code}: ${q.reason}`)
             .join("; ") || `${g}: not served`;
         out.push(
-          violation(
-            NAME,
+          report(
             "applied_graph_not_served",
             boot.index,
             `every graph apply at step ${r.index} recorded ready: ${rec.graphs.join(", ")}`,

@@ -1,7 +1,9 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "acknowledged-means-durable";
+const CODES = ["acknowledged_write_missing", "acknowledged_change_lost"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * An apply that reported its state written lost nothing: right after it, the ledger holds
@@ -10,6 +12,7 @@ const NAME = "acknowledged-means-durable";
  */
 export const acknowledgedMeansDurable: Oracle = {
   name: NAME,
+  codes: CODES,
   description: "an apply that reports its state written has really persisted every applied change",
   judge(input) {
     const out: Violation[] = [];
@@ -18,8 +21,7 @@ export const acknowledgedMeansDurable: Oracle = {
       const ledger = r.post.ledger;
       if (!ledger) {
         out.push(
-          violation(
-            NAME,
+          report(
             "acknowledged_write_missing",
             r.index,
             "a ledger after an acknowledged state write",
@@ -34,8 +36,7 @@ export const acknowledgedMeansDurable: Oracle = {
         ledger.revision <= r.pre.ledger.revision
       ) {
         out.push(
-          violation(
-            NAME,
+          report(
             "acknowledged_write_missing",
             r.index,
             `state_revision above ${r.pre.ledger.revision}`,
@@ -49,8 +50,7 @@ export const acknowledgedMeansDurable: Oracle = {
         if (c.operation === "delete") {
           if (entry !== undefined) {
             out.push(
-              violation(
-                NAME,
+              report(
                 "acknowledged_change_lost",
                 r.index,
                 `${c.resource} removed from the ledger`,
@@ -60,8 +60,7 @@ export const acknowledgedMeansDurable: Oracle = {
           }
         } else if (entry?.digest !== c.after_digest) {
           out.push(
-            violation(
-              NAME,
+            report(
               "acknowledged_change_lost",
               r.index,
               `${c.resource} recorded at ${String(c.after_digest).slice(0, 12)}`,

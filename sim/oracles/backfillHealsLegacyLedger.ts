@@ -1,7 +1,9 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "backfill-heals-legacy-ledger";
+const CODES = ["policy_bindings_not_backfilled", "embedding_profile_not_backfilled"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * Metadata the server needs but the digests do not cover (policy bindings, embedding
@@ -11,6 +13,7 @@ const NAME = "backfill-heals-legacy-ledger";
  */
 export const backfillHealsLegacyLedger: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "a converged apply leaves every policy with bindings and every provider with a profile",
   judge(input) {
@@ -22,8 +25,7 @@ export const backfillHealsLegacyLedger: Oracle = {
       for (const [addr, entry] of Object.entries(ledger.resources)) {
         if (addr.startsWith("policy.") && entry.applies_to === undefined) {
           out.push(
-            violation(
-              NAME,
+            report(
               "policy_bindings_not_backfilled",
               r.index,
               `${addr} with applies_to`,
@@ -33,8 +35,7 @@ export const backfillHealsLegacyLedger: Oracle = {
         }
         if (addr.startsWith("provider.embedding.") && entry.embedding_profile === undefined) {
           out.push(
-            violation(
-              NAME,
+            report(
               "embedding_profile_not_backfilled",
               r.index,
               `${addr} with embedding_profile`,

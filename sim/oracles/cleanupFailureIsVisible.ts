@@ -1,7 +1,9 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, stepEvents, violation } from "./Oracle.ts";
+import { type Oracle, reporter, stepEvents } from "./Oracle.ts";
 
 const NAME = "cleanup-failure-is-visible";
+const CODES = ["cleanup_failure_silent"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * On the pre-movement path apply deletes the sidecar it armed; if that delete fails the graph
@@ -10,6 +12,7 @@ const NAME = "cleanup-failure-is-visible";
  */
 export const cleanupFailureIsVisible: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "a failed pre-movement sidecar delete always surfaces recovery_sidecar_cleanup_failed",
   judge(input) {
@@ -25,8 +28,7 @@ export const cleanupFailureIsVisible: Oracle = {
       if (failed.length === 0) continue;
       if (!r.outcome.view.diagnostics.some((d) => d.code === "recovery_sidecar_cleanup_failed")) {
         out.push(
-          violation(
-            NAME,
+          report(
             "cleanup_failure_silent",
             r.index,
             "a recovery_sidecar_cleanup_failed warning",

@@ -1,8 +1,10 @@
 import type { Outcome } from "../universe/records.ts";
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "concurrent-writes-serialize";
+const CODES = ["lost_concurrent_write"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * A write whose outcome the actor cannot know (it died, or the write call itself failed), or
@@ -34,6 +36,7 @@ function wrote(o: Outcome): boolean {
  */
 export const concurrentWritesSerialize: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "concurrent ledger writes serialise: each acknowledged write advances the revision by one",
   judge(input) {
@@ -49,8 +52,7 @@ export const concurrentWritesSerialize: Oracle = {
       const unknown = r.outcome.outcomes.filter(indeterminate).length;
       if (after - before < acknowledged || after - before > acknowledged + unknown) {
         out.push(
-          violation(
-            NAME,
+          report(
             "lost_concurrent_write",
             r.index,
             `the revision to move by the ${acknowledged} write(s) the actors acknowledged${unknown ? ` (+ up to ${unknown} in doubt)` : ""} (from ${before})`,

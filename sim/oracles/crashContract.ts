@@ -2,9 +2,17 @@ import { sha256Hex } from "../../src/util/digest.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { Violation } from "../universe/result.ts";
 import { SCHEMA_TEXT } from "../universe/texts.ts";
-import { type JudgeInput, type Oracle, violation } from "./Oracle.ts";
+import { type JudgeInput, type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "crash-contract";
+const CODES = [
+  "committed_create_destroyed",
+  "graph_vanished",
+  "graph_unopenable",
+  "unexpected_schema",
+  "rows_changed",
+] as const;
+const report = reporter(NAME, CODES);
 
 /** A graph root's init commit point: its first manifest version landed. */
 const INIT_COMMIT = /^graphs\/([^/]+)\.omni\/__manifest\/versions\/0000000001\.json$/;
@@ -42,8 +50,7 @@ function committedCreates(input: JudgeInput, r: StepRecord): Violation[] {
       !acceptable.includes(settled.schemaDigest);
     if (whole && settled?.kind !== "unopenable" && !wrong) continue;
     out.push(
-      violation(
-        NAME,
+      report(
         "committed_create_destroyed",
         r.index,
         `'${g}', whose init committed its first manifest version in this step, opens at the desired schema`,
@@ -88,6 +95,7 @@ function deleteRan(input: JudgeInput, r: StepRecord, g: string): boolean {
  */
 export const crashContract: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "a failed or interrupted operation leaves each graph applied or not applied, with its rows intact, and never destroys a graph whose create committed",
   judge(input) {
@@ -102,8 +110,7 @@ export const crashContract: Oracle = {
         if (after === undefined || after.kind === "absent") {
           if (desired !== undefined) {
             out.push(
-              violation(
-                NAME,
+              report(
                 "graph_vanished",
                 r.index,
                 `'${g}' still exists (it is in the config)`,
@@ -116,8 +123,7 @@ export const crashContract: Oracle = {
         if (after.kind === "unopenable") {
           if (desired === undefined && deleteRan(input, r, g)) continue;
           out.push(
-            violation(
-              NAME,
+            report(
               "graph_unopenable",
               r.index,
               `'${g}' opens, at its old or its desired schema`,
@@ -130,8 +136,7 @@ export const crashContract: Oracle = {
         if (desired !== undefined) allowed.add(sha256Hex(SCHEMA_TEXT[desired.schema]));
         if (!allowed.has(after.schemaDigest)) {
           out.push(
-            violation(
-              NAME,
+            report(
               "unexpected_schema",
               r.index,
               `'${g}' at its old or its desired schema`,
@@ -143,8 +148,7 @@ export const crashContract: Oracle = {
         const grew = after.rows.length !== before.rows.length && r.step.op !== "insert";
         if (lost.length > 0 || grew) {
           out.push(
-            violation(
-              NAME,
+            report(
               "rows_changed",
               r.index,
               `'${g}' keeps its ${before.rows.length} row(s)`,

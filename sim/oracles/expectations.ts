@@ -1,11 +1,24 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "expectations";
+const CODES = [
+  "ok_mismatch",
+  "died_mismatch",
+  "converged_mismatch",
+  "code_missing",
+  "code_present",
+  "sidecar_count",
+  "not_a_boot",
+  "boot_mismatch",
+  "ready_mismatch",
+] as const;
+const report = reporter(NAME, CODES);
 
 /** The outcomes a scripted scenario states for its steps. */
 export const expectations: Oracle = {
   name: NAME,
+  codes: CODES,
   description: "each scripted step's stated expectations hold",
   judge(input) {
     const out: Violation[] = [];
@@ -13,8 +26,8 @@ export const expectations: Oracle = {
       const e = r.step.expect;
       if (!e) continue;
       const o = r.outcome;
-      const bad = (what: string, expected: string, observed: string) =>
-        out.push(violation(NAME, what, r.index, expected, observed));
+      const bad = (what: (typeof CODES)[number], expected: string, observed: string) =>
+        out.push(report(what, r.index, expected, observed));
       if (e.died !== undefined && (o.kind === "died") !== e.died)
         bad("died_mismatch", `died=${e.died}`, `outcome ${o.kind}`);
       const view = o.kind === "apply" || o.kind === "command" || o.kind === "boot" ? o.view : null;

@@ -1,8 +1,10 @@
 import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "ledger-converges-to-reality";
+const CODES = ["recorded_graph_missing", "recorded_schema_differs"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * When apply reports convergence, the ledger describes the graphs as they are: every graph
@@ -15,6 +17,7 @@ export function makeLedgerConvergesToReality(
 ): Oracle {
   return {
     name: NAME,
+    codes: CODES,
     description: "a converged ledger records exactly the graphs and schemas that exist",
     judge(input) {
       const out: Violation[] = [];
@@ -28,8 +31,7 @@ export function makeLedgerConvergesToReality(
           const view = r.post.graphs[g];
           if (!view?.exists) {
             out.push(
-              violation(
-                NAME,
+              report(
                 "recorded_graph_missing",
                 r.index,
                 `a root for '${g}', which the converged ledger records`,
@@ -51,8 +53,7 @@ export function makeLedgerConvergesToReality(
           const recordedText = input.sourcesByDigest.get(recorded);
           if (recordedText !== undefined && sameSchema(recordedText, view.schemaText)) continue;
           out.push(
-            violation(
-              NAME,
+            report(
               "recorded_schema_differs",
               r.index,
               `'${g}' holds the schema the converged ledger records (${recorded.slice(0, 12)})`,

@@ -1,7 +1,9 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "ledger-never-rolls-back";
+const CODES = ["ledger_vanished", "revision_went_back", "rewritten_without_revision"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * The ledger only moves forward: once it exists it never disappears, its revision never
@@ -10,6 +12,7 @@ const NAME = "ledger-never-rolls-back";
  */
 export const ledgerNeverRollsBack: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "the ledger never disappears, never goes back a revision, and never changes without a new revision",
   judge(input) {
@@ -20,21 +23,14 @@ export const ledgerNeverRollsBack: Oracle = {
       if (a === null || r.step.op === "legacy-strip") continue;
       if (b === null) {
         out.push(
-          violation(
-            NAME,
-            "ledger_vanished",
-            r.index,
-            "the ledger to keep existing",
-            "state.json is gone",
-          ),
+          report("ledger_vanished", r.index, "the ledger to keep existing", "state.json is gone"),
         );
         continue;
       }
       if (a.revision !== null && b.revision !== null) {
         if (b.revision < a.revision) {
           out.push(
-            violation(
-              NAME,
+            report(
               "revision_went_back",
               r.index,
               `state_revision >= ${a.revision}`,
@@ -43,8 +39,7 @@ export const ledgerNeverRollsBack: Oracle = {
           );
         } else if (b.text !== a.text && b.revision === a.revision) {
           out.push(
-            violation(
-              NAME,
+            report(
               "rewritten_without_revision",
               r.index,
               `a content change to come with state_revision > ${a.revision}`,

@@ -1,7 +1,9 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "observation-records-reality";
+const CODES = ["live_graph_dropped", "missing_graph_recorded"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * `cluster refresh` and `cluster import` exist to write down what the graphs observably are.
@@ -12,6 +14,7 @@ const NAME = "observation-records-reality";
  */
 export const observationRecordsReality: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "a successful refresh or import records every declared graph whose root exists, and none whose root is gone",
   judge(input) {
@@ -26,8 +29,7 @@ export const observationRecordsReality: Oracle = {
         const recorded = `graph.${g.id}` in ledger.resources;
         if (root?.exists && !recorded)
           out.push(
-            violation(
-              NAME,
+            report(
               "live_graph_dropped",
               r.index,
               `'${g.id}' in the ledger: its root exists (main at v${root.mainVersion ?? "?"})`,
@@ -36,8 +38,7 @@ export const observationRecordsReality: Oracle = {
           );
         else if (!root?.exists && recorded)
           out.push(
-            violation(
-              NAME,
+            report(
               "missing_graph_recorded",
               r.index,
               `'${g.id}' not in the ledger: it has no root`,

@@ -2,9 +2,11 @@ import type { Violation } from "../universe/result.ts";
 import { type ExplainDeps, explain, rulesFor } from "./explain/catalogue.ts";
 import { failuresOf } from "./explain/failures.ts";
 import { buildHistory } from "./explain/history.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "outcomes-are-explained";
+const CODES = ["unexplained_failure"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * Every failed outcome of every step (a command's error, a failed engine action or open, a
@@ -18,6 +20,7 @@ const NAME = "outcomes-are-explained";
 export function makeOutcomesAreExplained(deps: ExplainDeps): Oracle {
   return {
     name: NAME,
+    codes: CODES,
     description:
       "every failed outcome is explained by an injection, a rejected change, a named residue or a concurrent actor",
     judge(input) {
@@ -32,8 +35,7 @@ export function makeOutcomesAreExplained(deps: ExplainDeps): Oracle {
           const who = f.actor >= 0 ? `${f.op} (actor ${f.actor})` : f.op;
           const tried = rulesFor(f.code);
           out.push(
-            violation(
-              NAME,
+            report(
               "unexplained_failure",
               record.index,
               `every failed outcome explained (${tried.length > 0 ? `rules for ${f.code}: ${tried.join(", ")}` : `no rule knows ${f.code}`})`,

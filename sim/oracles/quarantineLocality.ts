@@ -1,7 +1,15 @@
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "quarantine-locality";
+const CODES = [
+  "local_problem_failed_boot",
+  "global_problem_served",
+  "pending_graph_served",
+  "strict_boot_quarantined",
+  "quarantine_without_reason",
+] as const;
+const report = reporter(NAME, CODES);
 
 /** Serving-snapshot findings that are cluster-global (spec §5.4, layer 1). */
 export const GLOBAL_SNAPSHOT_CODES: ReadonlySet<string> = new Set([
@@ -53,6 +61,7 @@ export const STRICT_BOOT_FAILURES: ReadonlySet<string> = new Set([
  */
 export const quarantineLocality: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "graph-local problems quarantine only their graph; cluster-global problems fail boot",
   judge(input) {
@@ -72,8 +81,7 @@ export const quarantineLocality: Oracle = {
           (r.strict && STRICT_BOOT_FAILURES.has(f));
         if (!global) {
           out.push(
-            violation(
-              NAME,
+            report(
               "local_problem_failed_boot",
               r.index,
               "boot to fail only for a cluster-global cause",
@@ -85,8 +93,7 @@ export const quarantineLocality: Oracle = {
       }
       if (invalidSidecar || noLedger) {
         out.push(
-          violation(
-            NAME,
+          report(
             "global_problem_served",
             r.index,
             "boot to fail: the store holds an unreadable recovery sidecar or no readable ledger",
@@ -98,8 +105,7 @@ export const quarantineLocality: Oracle = {
       const servedPending = v.ready.filter((g) => pending.has(g));
       if (servedPending.length > 0) {
         out.push(
-          violation(
-            NAME,
+          report(
             "pending_graph_served",
             r.index,
             "graphs named by a recovery sidecar are quarantined",
@@ -109,8 +115,7 @@ export const quarantineLocality: Oracle = {
       }
       if (r.strict && v.quarantined.length > 0) {
         out.push(
-          violation(
-            NAME,
+          report(
             "strict_boot_quarantined",
             r.index,
             "strict boot serves all graphs or fails",
@@ -121,8 +126,7 @@ export const quarantineLocality: Oracle = {
       const unexplained = v.quarantined.filter((q) => q.code === "" || q.reason === "");
       if (unexplained.length > 0) {
         out.push(
-          violation(
-            NAME,
+          report(
             "quarantine_without_reason",
             r.index,
             "every quarantine names its graph-local reason",

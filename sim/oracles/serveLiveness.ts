@@ -1,6 +1,8 @@
-import { type Oracle, violation } from "./Oracle.ts";
+import { type Oracle, reporter } from "./Oracle.ts";
 
 const NAME = "serve-liveness";
+const CODES = ["boot_never_succeeds", "graph_never_ready", "remedy_not_converged"] as const;
+const report = reporter(NAME, CODES);
 
 /**
  * Every universe ends with faults healed and the operator's documented remedy applied; the
@@ -9,6 +11,7 @@ const NAME = "serve-liveness";
  */
 export const serveLiveness: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "after healing and the documented remedy, the server boots with every applied graph ready and apply converges",
   judge(input) {
@@ -19,8 +22,7 @@ export const serveLiveness: Oracle = {
       return [];
     if (!l.bootOk) {
       return [
-        violation(
-          NAME,
+        report(
           "boot_never_succeeds",
           -1,
           `a booting server within ${l.rounds} remedy rounds`,
@@ -31,8 +33,7 @@ export const serveLiveness: Oracle = {
     const missing = l.expectedReady.filter((g) => !l.ready.includes(g));
     if (missing.length > 0) {
       return [
-        violation(
-          NAME,
+        report(
           "graph_never_ready",
           -1,
           `every applied graph ready after ${l.rounds} remedy rounds: ${l.expectedReady.join(", ")}`,
@@ -45,8 +46,7 @@ export const serveLiveness: Oracle = {
     // apply must converge, or the cluster can never reach a desired state at all.
     if (!l.converged) {
       return [
-        violation(
-          NAME,
+        report(
           "remedy_not_converged",
           -1,
           "apply converges (the ledger equals the desired config) once the remedy and the config fixes are done",

@@ -2,7 +2,7 @@ import type { TraceEvent } from "../../src/world/trace.ts";
 import type { GraphView, LedgerView } from "../universe/observe.ts";
 import { ROOT_OF } from "../universe/observe.ts";
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, stepEvents, violation } from "./Oracle.ts";
+import { type Oracle, reporter, stepEvents } from "./Oracle.ts";
 
 /**
  * Whether this step's own graph-moving engine call moved the graph: an init claimed its root,
@@ -26,6 +26,8 @@ function ownMovement(events: readonly TraceEvent[], g: string): boolean {
 }
 
 const NAME = "sidecar-lost-after-movement";
+const CODES = ["movement_without_sidecar"] as const;
+const report = reporter(NAME, CODES);
 
 function moved(a: GraphView | undefined, b: GraphView | undefined): boolean {
   if (!a || !b) return false;
@@ -53,6 +55,7 @@ function accounted(g: string, view: GraphView, ledger: LedgerView | null): boole
  */
 export const sidecarLostAfterMovement: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "a graph moved by an interrupted apply keeps its recovery sidecar until a sweep reconciles it",
   judge(input) {
@@ -66,8 +69,7 @@ export const sidecarLostAfterMovement: Oracle = {
         if (accounted(g, post, r.post.ledger)) continue;
         if (r.post.sidecars.some((s) => s.graphId === g)) continue;
         out.push(
-          violation(
-            NAME,
+          report(
             "movement_without_sidecar",
             r.index,
             `a recovery sidecar for '${g}', whose graph moved while the ledger does not account for it`,

@@ -1,9 +1,11 @@
 import type { GraphView } from "../universe/observe.ts";
 import { ROOT_OF } from "../universe/observe.ts";
 import type { Violation } from "../universe/result.ts";
-import { type Oracle, stepEvents, violation } from "./Oracle.ts";
+import { type Oracle, reporter, stepEvents } from "./Oracle.ts";
 
 const NAME = "sidecar-orphaned-by-rejection";
+const CODES = ["sidecar_survived_pre_movement_rejection"] as const;
+const report = reporter(NAME, CODES);
 
 function unmoved(a: GraphView | undefined, b: GraphView | undefined): boolean {
   return (
@@ -26,6 +28,7 @@ function unmoved(a: GraphView | undefined, b: GraphView | undefined): boolean {
  */
 export const sidecarOrphanedByRejection: Oracle = {
   name: NAME,
+  codes: CODES,
   description:
     "no recovery sidecar survives a schema change the engine rejected before moving the graph",
   judge(input) {
@@ -52,8 +55,7 @@ export const sidecarOrphanedByRejection: Oracle = {
         );
         if (fresh.length > 0 && !visible && !couldNotTell) {
           out.push(
-            violation(
-              NAME,
+            report(
               "sidecar_survived_pre_movement_rejection",
               r.index,
               `no recovery sidecar for '${g}' after its schema apply was rejected with the graph unmoved`,
