@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Lab, type Parent, targetPair } from "../../sim/guided/mutate.ts";
+import { targetPair } from "../../sim/guided/crashes.ts";
+import type { Lab, Parent } from "../../sim/guided/mutate.ts";
 import { ScriptedScenarioSchema } from "../../sim/scenario/schema.ts";
 import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import { Rng } from "../../src/world/rng.ts";
