@@ -78,7 +78,6 @@ export function modelSystem(): System {
           })),
           failureCode: r.code,
           diagnostics,
-          probes: [],
         };
       }
       return {
@@ -91,7 +90,6 @@ export function modelSystem(): System {
         })),
         failureCode: null,
         diagnostics,
-        probes: [],
         ...(registry !== null ? { enforced: enforcedBy(registry) } : {}),
       };
     },

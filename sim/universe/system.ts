@@ -47,8 +47,6 @@ export interface BootView {
   /** On failure: the stable code and the diagnostics' codes and paths. */
   readonly failureCode: string | null;
   readonly diagnostics: readonly Diag[];
-  /** Answers of a stored-query request to each ready graph (status codes), for a smoke check. */
-  readonly probes: ReadonlyArray<{ readonly graphId: string; readonly status: number }>;
   /** What a ready server enforces, to hold against what apply recorded (absent when failed). */
   readonly enforced?: Enforced;
 }

@@ -137,7 +137,6 @@ function booted(view: Partial<BootView>): Outcome {
       quarantined: [],
       failureCode: null,
       diagnostics: [],
-      probes: [],
       ...view,
     },
   };
