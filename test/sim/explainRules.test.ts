@@ -15,7 +15,7 @@ const ctx = jobContext();
  * Runs a scripted universe (no liveness) and returns the first failure with `code`, with the
  * context its explanation is judged in, and the universe's outcomes-are-explained violations.
  */
-async function failureOf(code: string, steps: string, fixture = "") {
+async function failureOf(code: string, steps: string, fixture = "", seed = 1) {
   const scenario = parseScenarioText(
     `kind: scripted
 name: explain-rules
@@ -27,7 +27,7 @@ steps:
 ${steps}`,
     "explain-rules.yaml",
   ) as ScriptedScenario;
-  const { universe: u, result } = await runUniverse({ scenario, seed: 1, defects: [] }, ctx);
+  const { universe: u, result } = await runUniverse({ scenario, seed, defects: [] }, ctx);
   const history = buildHistory(u.records, u.world.trace.events);
   let found: { failure: Failure; context: ExplainContext } | undefined;
   for (const record of u.records)
@@ -132,5 +132,121 @@ describe("explanation rules", () => {
     // Only an init that found the graph made: another failed create is no contention.
     const other = "could not initialize graph at '/cluster/graphs/people.omni': disk on fire";
     expect(explain({ ...f, message: other }, context)).toBeNull();
+  });
+  // An approved delete of archive (config edit, apply, approval), then an apply that carries
+  // it out while an agent creates a branch of archive: the seeded scheduler decides where the
+  // prefix delete lands among the branch create's calls.
+  const deleteRacesBranchCreate = `  - op: remove-graph
+    graph: archive
+  - op: apply
+  - op: approve
+    resource: graph.archive
+  - op: concurrently
+    actors:
+      - { op: apply }
+      - { op: branch-create, graph: archive, branch: review }
+  - op: branch-delete
+    graph: archive
+    branch: review
+`;
+
+  it("graph-deleted-concurrently: an open that began before the delete finds the schema contract gone", async () => {
+    // Seed 1: the branch create read _schema.pg, then the delete ran, then its contract check
+    // read the contract files (upstream validate_schema_contract: MissingAll).
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf("schema_contract", deleteRacesBranchCreate, "", 1);
+    expect(f).toMatchObject({ actor: 1, graph: "archive", op: "branch-create" });
+    expect(f.message).toMatch(/graph is missing persisted schema state;/);
+    expect(explain(f, context)).toEqual({
+      kind: "contention",
+      rule: "graph-deleted-concurrently",
+      with: "the delete of graphs/archive.omni",
+    });
+    expect(violations).toEqual([]);
+    const r = context.record;
+    const del = context.history.events.findIndex(
+      (e, i) => i >= r.traceFrom && e.t === "call" && e.op === "deletePrefix",
+    );
+    expect(del).toBeGreaterThan(r.traceFrom);
+    // Only a read of the failing actor after the delete: the step's events up to the delete
+    // (the delete included) do not explain it.
+    expect(explain(f, { ...context, record: { ...r, traceTo: del + 1 } })).toBeNull();
+    // Only another actor of a concurrent step.
+    expect(explain({ ...f, actor: -1 }, context)).toBeNull();
+    // Only what a vanished file says: a contract that disagrees is damage, not a delete.
+    const drift =
+      "schema evolution is locked down in phase 1: current _schema.pg no longer matches the accepted compiled schema; manual coordination is required";
+    expect(explain({ ...f, message: drift }, context)).toBeNull();
+  });
+
+  it("graph-deleted-concurrently: the schema source or a listed manifest version gone under the open", async () => {
+    // Seed 5: the delete lands after the open bootstrapped the contract; the contract check
+    // then reads _schema.pg. Seed 34: the manifest version the branch create listed is gone.
+    const source = await failureOf("schema_missing", deleteRacesBranchCreate, "", 5);
+    expect(source.failure.message).toMatch(/graph schema source '[^']*' does not exist/);
+    expect(explain(source.failure, source.context)).toEqual({
+      kind: "contention",
+      rule: "graph-deleted-concurrently",
+      with: "the delete of graphs/archive.omni",
+    });
+    expect(source.violations).toEqual([]);
+    const version = await failureOf("storage", deleteRacesBranchCreate, "", 34);
+    expect(version.failure.message).toMatch(/manifest version \d+ does not exist/);
+    expect(explain(version.failure, version.context)).toMatchObject({
+      rule: "graph-deleted-concurrently",
+    });
+    expect(version.violations).toEqual([]);
+  });
+
+  it("graph-absent: a deleted root that holds only what a writer racing the delete wrote after it", async () => {
+    // Seed 16: the delete lands between the branch create's read of main's head and its write
+    // of the branch ref, which recreates the root with that ref alone (no manifest).
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf("not_a_graph", deleteRacesBranchCreate, "", 16);
+    const r = context.record;
+    expect(r.index).toBe(4);
+    expect(r.pre.graphs.archive).toMatchObject({ exists: true, mainVersion: null });
+    expect(explain(f, context)).toEqual({
+      kind: "refusal",
+      rule: "graph-absent",
+      residue:
+        "graphs/archive.omni/__manifest/branches/review.json, written by branch-create#3.1 after apply#3.0 deleted graphs/archive.omni in step 3",
+    });
+    expect(violations).toEqual([]);
+    // Not a root with a manifest.
+    const archive = r.pre.graphs.archive;
+    if (archive === undefined) throw new Error("archive unobserved");
+    const graphs = { ...r.pre.graphs, archive: { ...archive, mainVersion: 1 } };
+    expect(explain(f, { ...context, record: { ...r, pre: { ...r.pre, graphs } } })).toBeNull();
+    // Not when the delete's step was not concurrent (its own process wrote after it).
+    const h = context.history;
+    const records = h.records.map((x) =>
+      x.index === 3 ? { ...x, step: { op: "apply" as const } } : x,
+    );
+    expect(explain(f, { ...context, history: { ...h, records } })).toBeNull();
+    // Not when a later step wrote under the root: shift the delete step's end before the write.
+    const write = h.events.findIndex((e) => e.t === "call" && e.step === "engine.branch.create");
+    const cut = h.records.map((x) =>
+      x.index === 3 ? { ...x, traceTo: write } : x.index === 4 ? { ...x, traceFrom: write } : x,
+    );
+    expect(explain(f, { ...context, history: { ...h, records: cut } })).toBeNull();
+  });
+
+  it("graph-absent: the contract a racing open bootstrapped into the deleted root", async () => {
+    // Seed 5: the open read _schema.pg before the delete and found no contract after it, so it
+    // wrote one (upstream load_or_bootstrap_schema_contract, MissingAll without branches).
+    const { failure: f, context } = await failureOf("not_a_graph", deleteRacesBranchCreate, "", 5);
+    expect(explain(f, context)).toEqual({
+      kind: "refusal",
+      rule: "graph-absent",
+      residue:
+        "graphs/archive.omni/_schema.ir.json, graphs/archive.omni/__schema_state.json, written by branch-create#3.1 after apply#3.0 deleted graphs/archive.omni in step 3",
+    });
   });
 });

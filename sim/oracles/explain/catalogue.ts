@@ -9,7 +9,7 @@ import type { StepRecord } from "../../universe/records.ts";
 import { SCHEMA_TEXT } from "../../universe/texts.ts";
 import { SIM_ENV } from "../../universe/Universe.ts";
 import type { Failure } from "./failures.ts";
-import type { History } from "./history.ts";
+import { type History, WRITES } from "./history.ts";
 
 /**
  * Why a failed outcome is legitimate, as data. Omnigraph's own harness keeps a catalogue of
@@ -159,6 +159,85 @@ const DAMAGE: ReadonlyArray<{
     residue: (_v, root) => `${root}'s tables`,
   },
 ];
+
+/**
+ * What an engine call reports when the root it opened vanishes under it (upstream: the
+ * contract read of `validate_schema_contract`, the source read of `read_current_source_ir`,
+ * a manifest version listed and then read), by failure code.
+ */
+const VANISHED: Readonly<Record<string, RegExp>> = {
+  schema_contract: /graph is missing persisted schema state;|graph schema state is incomplete/,
+  schema_missing: /graph schema source '[^']*' does not exist/,
+  storage: /manifest version \d+ does not exist/,
+};
+
+const underRoot = (key: string, root: string): boolean =>
+  key === root || key.startsWith(`${root}/`);
+
+/** The pid a step's actor ran as (its spawn names it `op#step.actor`), or -1. */
+function pidOf(h: History, r: StepRecord, name: string): number {
+  for (let i = r.traceFrom; i < r.traceTo; i++) {
+    const e = h.events[i];
+    if (e?.t === "spawn" && e.name === name) return e.pid;
+  }
+  return -1;
+}
+
+/** The last prefix delete of `root` in events [from, to) that did not fail, and its process. */
+function rootDeleteIn(
+  h: History,
+  root: string,
+  from: number,
+  to: number,
+): { readonly at: number; readonly pid: number } | null {
+  for (let i = to - 1; i >= from; i--) {
+    const e = h.events[i];
+    if (
+      e?.t === "call" &&
+      e.op === "deletePrefix" &&
+      e.key === root &&
+      !e.result.startsWith("error")
+    )
+      return { at: i, pid: e.pid };
+  }
+  return null;
+}
+
+/**
+ * A deleted root that exists again only by what a racing engine call wrote after the delete:
+ * the last delete of `root` before event `end` ran in a concurrent step, and every write under
+ * the root since came from another actor of that same step (upstream's approved delete,
+ * store.rs `delete_graph_root`, is a bare prefix delete; an engine call that opened the graph
+ * before it still writes, e.g. Lance's branch ref in `Branches::create`, or the contract that
+ * `load_or_bootstrap_schema_contract` writes when it finds none). Null when anything else
+ * wrote there, a fault touched it, or the delete was not concurrent.
+ */
+function writtenAfterDelete(h: History, root: string, end: number): string | null {
+  const del = rootDeleteIn(h, root, 0, end);
+  if (del === null) return null;
+  const s = h.records.find((x) => x.traceFrom <= del.at && del.at < x.traceTo);
+  if (s === undefined || s.step.op !== "concurrently") return null;
+  const names = new Map<number, string>();
+  for (let i = s.traceFrom; i < s.traceTo; i++) {
+    const e = h.events[i];
+    if (e?.t === "spawn") names.set(e.pid, e.name);
+  }
+  const keys: string[] = [];
+  const writers = new Set<string>();
+  for (let i = del.at + 1; i < end; i++) {
+    const e = h.events[i];
+    if (e?.t === "fault" && underRoot(e.key, root)) return null;
+    if (e?.t !== "call" || !WRITES.has(e.op) || !underRoot(e.key, root)) continue;
+    if (e.result.startsWith("error") || e.result === "false") continue;
+    const by = names.get(e.pid);
+    if (i >= s.traceTo || e.pid === del.pid || by === undefined) return null;
+    keys.push(e.key);
+    writers.add(by);
+  }
+  if (keys.length === 0) return null;
+  const deleter = names.get(del.pid) ?? `p${del.pid}`;
+  return `${keys.join(", ")}, written by ${[...writers].join(", ")} after ${deleter} deleted ${root} in step ${s.index}`;
+}
 
 /** The residue a disturbed step left on a graph that explains this refusal, by name. */
 function damageOf(g: string, message: string | null, ctx: ExplainContext): Explanation | null {
@@ -441,6 +520,25 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    name: "graph-deleted-concurrently",
+    says: "an engine call that opened a graph before a concurrent approved delete removed its root reads on and finds its files gone: a schema file (missing contract, missing source) or the manifest version it listed",
+    codes: ["schema_contract", "schema_missing", "storage"],
+    explain(f, { record: r, history: h }) {
+      if (f.graph === null || f.actor < 0 || !VANISHED[f.code]?.test(f.message)) return null;
+      const root = ROOT_OF(f.graph);
+      const del = rootDeleteIn(h, root, r.traceFrom, r.traceTo);
+      if (del === null) return null;
+      // The failing actor read under the root after the delete: that read met the vanished file.
+      const me = pidOf(h, r, `${f.op}#${r.index}.${f.actor}`);
+      for (let i = del.at + 1; i < r.traceTo; i++) {
+        const e = h.events[i];
+        if (e?.t === "call" && e.pid === me && underRoot(e.key, root))
+          return { kind: "contention", rule: this.name, with: `the delete of ${root}` };
+      }
+      return null;
+    },
+  },
+  {
     name: "graph-created-concurrently",
     says: "without the ledger lock, two applies create one graph; the second's init finds it made",
     codes: ["graph_create_failed"],
@@ -510,6 +608,19 @@ const RULES: readonly Rule[] = [
       const g = f.graph;
       if (g === null || r.pre.graphs[g]?.exists) return null;
       return { kind: "refusal", rule: this.name, residue: `no ${ROOT_OF(g)}` };
+    },
+  },
+  {
+    name: "graph-absent",
+    says: "an engine action on a graph an approved delete removed fails for want of a manifest, also when an engine call that raced the delete wrote under the root after it (the delete does not fence the data plane): the root holds only those writes",
+    codes: ["not_a_graph"],
+    message: /no graph manifest found/,
+    explain(f, { record: r, history: h }) {
+      const g = f.graph;
+      const v = g === null ? undefined : r.pre.graphs[g];
+      if (g === null || !v?.exists || v.mainVersion !== null) return null;
+      const residue = writtenAfterDelete(h, ROOT_OF(g), r.traceFrom);
+      return residue === null ? null : { kind: "refusal", rule: this.name, residue };
     },
   },
   {

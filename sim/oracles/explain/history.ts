@@ -28,7 +28,8 @@ export interface History {
   lastWriter(key: string, step: number): number | null;
 }
 
-const WRITES: ReadonlySet<string> = new Set([
+/** Store operations that change what is stored. */
+export const WRITES: ReadonlySet<string> = new Set([
   "put",
   "putIfAbsent",
   "putIfMatch",
