@@ -12,8 +12,10 @@ import { partialDeleteTakenBack } from "./partialDeleteTakenBack.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
 import { providerKeyUnresolvedAtServe } from "./providerKeyUnresolvedAtServe.ts";
 import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
+import { removedGraphStaysPending } from "./removedGraphStaysPending.ts";
 import { rolledBackDatasetBlocksRetry } from "./rolledBackDatasetBlocksRetry.ts";
 import { s3LeftoversHideFromRootProbe } from "./s3LeftoversHideFromRootProbe.ts";
+import { schemaSidecarOutlivesDelete } from "./schemaSidecarOutlivesDelete.ts";
 import { stagingPromotedThenRolledBack } from "./stagingPromotedThenRolledBack.ts";
 import { twoBundlesOneScope } from "./twoBundlesOneScope.ts";
 
@@ -36,4 +38,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   localLedgerSwapNotAtomic,
   s3LeftoversHideFromRootProbe,
   partialDeleteTakenBack,
+  schemaSidecarOutlivesDelete,
+  removedGraphStaysPending,
 ];
