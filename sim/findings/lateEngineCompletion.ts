@@ -1,3 +1,5 @@
+import type { JudgeInput } from "../oracles/Oracle.ts";
+import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 export const lateEngineCompletion: KnownFinding = {
@@ -33,8 +35,10 @@ export const lateEngineCompletion: KnownFinding = {
   matches(v, input) {
     // The ledger records a schema the graph no longer has: seen at the end as a ledger that
     // converged on the wrong schema, or earlier as a rejected change whose sidecar the
-    // pre-movement proof keeps (it compares the live schema with that stale record).
+    // pre-movement proof keeps (it compares the live schema with that stale record), and then
+    // as the quarantine that kept sidecar causes at every boot.
     let g: string | undefined;
+    let before = v.step < 0 ? Number.POSITIVE_INFINITY : v.step;
     if (v.oracle === "ledger-converges-to-reality" && v.code === "recorded_schema_differs")
       g = /^'([^']+)'/.exec(v.expected)?.[1];
     else if (
@@ -42,27 +46,81 @@ export const lateEngineCompletion: KnownFinding = {
       v.code === "sidecar_survived_pre_movement_rejection"
     ) {
       g = /for '([^']+)'/.exec(v.expected)?.[1];
-      const pre = g === undefined ? undefined : input.records[v.step]?.pre;
-      const recorded = pre?.ledger?.resources[`schema.${g}`]?.digest;
-      if (g === undefined || recorded === pre?.graphs[g]?.schemaDigest) return false;
+      if (g === undefined || !recordStale(input.records[v.step], g)) return false;
+    } else if (v.oracle === "outcomes-are-explained" && v.code === "unexplained_failure") {
+      const m = QUARANTINED.exec(v.observed);
+      if (m === null) return false;
+      g = m[1];
+      const writer = keptByStaleRejection(input, g as string, `${RECOVERIES}/${m[2]}.json`, v.step);
+      if (writer === null) return false;
+      before = writer;
     }
     if (g === undefined) return false;
-    const graph = g;
-    // ...because the engine completed a schema apply whose staging the cluster had left
-    // without a sidecar of its own, or did so in the very step whose sweep retired it: the
-    // live schema moved out of staging while the ledger kept the old digest.
-    const before = v.step < 0 ? Number.POSITIVE_INFINITY : v.step;
-    return input.records.some((r) => {
-      if (r.index >= before) return false;
-      const a = r.pre.graphs[graph];
-      const b = r.post.graphs[graph];
-      const leftBehind = b?.staging === true && !r.post.sidecars.some((s) => s.graphId === graph);
-      const completedUnrecorded =
-        a?.staging === true &&
-        b !== undefined &&
-        b.schemaDigest !== a.schemaDigest &&
-        r.post.ledger?.resources[`schema.${graph}`]?.digest !== b.schemaDigest;
-      return leftBehind || completedUnrecorded;
-    });
+    return completedUnrecorded(input, g, before);
   },
 };
+
+/** A quarantine at boot for a pending sidecar: the graph and the operation the sidecar names. */
+const QUARANTINED =
+  /^boot quarantine failed with cluster_recovery_pending on '([^']+)': .*interrupted operation `([^`]+)` awaits recovery/;
+const RECOVERIES = "__cluster/recoveries";
+
+/** Before `r`, the ledger recorded a schema of `g` other than its live one. */
+function recordStale(r: StepRecord | undefined, g: string): boolean {
+  const recorded = r?.pre.ledger?.resources[`schema.${g}`]?.digest;
+  return r !== undefined && recorded !== r.pre.graphs[g]?.schemaDigest;
+}
+
+/**
+ * The step (before `until`) that wrote the sidecar at `key` and kept it: an apply whose schema
+ * change of `g` the engine rejected with the graph unmoved, while the ledger recorded a schema
+ * other than the live one, so the pre-movement proof could not call the graph unmoved (spec
+ * §4.9). null when the sidecar came about any other way.
+ */
+function keptByStaleRejection(
+  input: JudgeInput,
+  g: string,
+  key: string,
+  until: number,
+): number | null {
+  const w = [...input.records]
+    .reverse()
+    .find(
+      (r) =>
+        r.index < until &&
+        r.post.sidecars.some((s) => s.key === key && s.graphId === g) &&
+        !r.pre.sidecars.some((s) => s.key === key),
+    );
+  if (w === undefined || w.outcome.kind !== "apply") return null;
+  const rejected = w.outcome.view.diagnostics.some(
+    (d) => d.code === "schema_apply_failed" && d.path === `schema.${g}`,
+  );
+  const a = w.pre.graphs[g];
+  const b = w.post.graphs[g];
+  const unmoved =
+    a !== undefined &&
+    b !== undefined &&
+    a.mainVersion === b.mainVersion &&
+    a.schemaDigest === b.schemaDigest;
+  return rejected && unmoved && recordStale(w, g) ? w.index : null;
+}
+
+/**
+ * Before `before`, the engine completed a schema apply of `g` whose staging the cluster had
+ * left without a sidecar of its own, or did so in the very step whose sweep retired it: the
+ * live schema moved out of staging while the ledger kept the old digest.
+ */
+function completedUnrecorded(input: JudgeInput, graph: string, before: number): boolean {
+  return input.records.some((r) => {
+    if (r.index >= before) return false;
+    const a = r.pre.graphs[graph];
+    const b = r.post.graphs[graph];
+    const leftBehind = b?.staging === true && !r.post.sidecars.some((s) => s.graphId === graph);
+    const completedUnrecorded =
+      a?.staging === true &&
+      b !== undefined &&
+      b.schemaDigest !== a.schemaDigest &&
+      r.post.ledger?.resources[`schema.${graph}`]?.digest !== b.schemaDigest;
+    return leftBehind || completedUnrecorded;
+  });
+}
