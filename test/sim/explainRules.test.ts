@@ -249,4 +249,27 @@ describe("explanation rules", () => {
         "graphs/archive.omni/_schema.ir.json, graphs/archive.omni/__schema_state.json, written by branch-create#3.1 after apply#3.0 deleted graphs/archive.omni in step 3",
     });
   });
+  it("graph-deleted-concurrently: on S3 the delete is object by object, each call labelled as the root's delete", async () => {
+    // Seed 19: the branch create lists main's manifest versions after the delete began.
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf("not_a_graph", deleteRacesBranchCreate, "  backend: s3\n", 19);
+    const r = context.record;
+    expect(r.index).toBe(3);
+    const calls = context.history.events.slice(r.traceFrom, r.traceTo);
+    expect(calls.some((e) => e.t === "call" && e.op === "deletePrefix")).toBe(false);
+    expect(
+      calls.some(
+        (e) => e.t === "call" && e.op === "delete" && e.step === "cluster.graph.delete_root",
+      ),
+    ).toBe(true);
+    expect(explain(f, context)).toEqual({
+      kind: "contention",
+      rule: "graph-deleted-concurrently",
+      with: "the delete of graphs/archive.omni",
+    });
+    expect(violations).toEqual([]);
+  });
 });

@@ -183,38 +183,49 @@ function pidOf(h: History, r: StepRecord, name: string): number {
   return -1;
 }
 
-/** The last prefix delete of `root` in events [from, to) that did not fail, and its process. */
+/**
+ * The last approved delete of `root` in events [from, to): a prefix delete in one call
+ * (object-store), or the object-by-object deletes of S3 and local-fs, every call of it
+ * labelled `cluster.graph.delete_root`. `at`: its first call (files vanish from there on);
+ * `failed`: a call of it failed (the root may be partly deleted). Null when there is none.
+ */
 function rootDeleteIn(
   h: History,
   root: string,
   from: number,
   to: number,
-): { readonly at: number; readonly pid: number } | null {
-  for (let i = to - 1; i >= from; i--) {
+): { readonly at: number; readonly pid: number; readonly failed: boolean } | null {
+  const isDelete = (e: TraceEvent | undefined): e is TraceEvent & { t: "call" } =>
+    e?.t === "call" && e.step === "cluster.graph.delete_root" && underRoot(e.key, root);
+  let last = -1;
+  for (let i = to - 1; i >= from && last < 0; i--) if (isDelete(h.events[i])) last = i;
+  const tail = h.events[last];
+  if (!isDelete(tail)) return null;
+  let at = last;
+  let failed = false;
+  for (let i = last; i >= from; i--) {
     const e = h.events[i];
-    if (
-      e?.t === "call" &&
-      e.op === "deletePrefix" &&
-      e.key === root &&
-      !e.result.startsWith("error")
-    )
-      return { at: i, pid: e.pid };
+    if (e?.t === "spawn" && e.pid === tail.pid) break;
+    if (!isDelete(e) || e.pid !== tail.pid) continue;
+    failed ||= e.result.startsWith("error");
+    at = i;
   }
-  return null;
+  return { at, pid: tail.pid, failed };
 }
 
 /**
  * A deleted root that exists again only by what a racing engine call wrote after the delete:
  * the last delete of `root` before event `end` ran in a concurrent step, and every write under
- * the root since came from another actor of that same step (upstream's approved delete,
- * store.rs `delete_graph_root`, is a bare prefix delete; an engine call that opened the graph
- * before it still writes, e.g. Lance's branch ref in `Branches::create`, or the contract that
- * `load_or_bootstrap_schema_contract` writes when it finds none). Null when anything else
- * wrote there, a fault touched it, or the delete was not concurrent.
+ * the root since it began came from another actor of that same step and outlived the delete
+ * (upstream's approved delete, store.rs `delete_graph_root`, is a bare prefix delete; an engine
+ * call that opened the graph before it still writes, e.g. Lance's branch ref in
+ * `Branches::create`, or the contract that `load_or_bootstrap_schema_contract` writes when it
+ * finds none). Null when anything else wrote there, a fault touched it, or the delete was not
+ * concurrent.
  */
 function writtenAfterDelete(h: History, root: string, end: number): string | null {
   const del = rootDeleteIn(h, root, 0, end);
-  if (del === null) return null;
+  if (del === null || del.failed) return null;
   const s = h.records.find((x) => x.traceFrom <= del.at && del.at < x.traceTo);
   if (s === undefined || s.step.op !== "concurrently") return null;
   const names = new Map<number, string>();
@@ -222,21 +233,25 @@ function writtenAfterDelete(h: History, root: string, end: number): string | nul
     const e = h.events[i];
     if (e?.t === "spawn") names.set(e.pid, e.name);
   }
-  const keys: string[] = [];
-  const writers = new Set<string>();
+  const kept = new Map<string, string>();
   for (let i = del.at + 1; i < end; i++) {
     const e = h.events[i];
     if (e?.t === "fault" && underRoot(e.key, root)) return null;
     if (e?.t !== "call" || !WRITES.has(e.op) || !underRoot(e.key, root)) continue;
     if (e.result.startsWith("error") || e.result === "false") continue;
+    // The delete's own later calls take what they list (a write they meet is gone again).
+    if (e.pid === del.pid && e.step === "cluster.graph.delete_root" && i < s.traceTo) {
+      kept.delete(e.key);
+      continue;
+    }
     const by = names.get(e.pid);
     if (i >= s.traceTo || e.pid === del.pid || by === undefined) return null;
-    keys.push(e.key);
-    writers.add(by);
+    kept.set(e.key, by);
   }
-  if (keys.length === 0) return null;
+  if (kept.size === 0) return null;
   const deleter = names.get(del.pid) ?? `p${del.pid}`;
-  return `${keys.join(", ")}, written by ${[...writers].join(", ")} after ${deleter} deleted ${root} in step ${s.index}`;
+  const writers = [...new Set(kept.values())].join(", ");
+  return `${[...kept.keys()].join(", ")}, written by ${writers} after ${deleter} deleted ${root} in step ${s.index}`;
 }
 
 /** The residue a disturbed step left on a graph that explains this refusal, by name. */
@@ -511,12 +526,8 @@ const RULES: readonly Rule[] = [
     explain(f, { record: r, history: h }) {
       if (f.graph === null || f.actor < 0) return null;
       const root = ROOT_OF(f.graph);
-      for (let i = r.traceFrom; i < r.traceTo; i++) {
-        const e = h.events[i];
-        if (e?.t === "call" && e.op === "deletePrefix" && e.key === root)
-          return { kind: "contention", rule: this.name, with: `the delete of ${root}` };
-      }
-      return null;
+      if (rootDeleteIn(h, root, r.traceFrom, r.traceTo) === null) return null;
+      return { kind: "contention", rule: this.name, with: `the delete of ${root}` };
     },
   },
   {
