@@ -1,6 +1,7 @@
 /**
  * `pnpm bench`: how fast the simulator runs, as a table. Every figure is the median of several
- * runs. `--write` also writes BENCHMARKS.md (generated; commit it). `--quick` runs fewer and
+ * runs. `--write` also writes BENCHMARKS.md (generated; commit it; with `--only`, the sections
+ * run replace theirs and the preamble says so). `--quick` runs fewer and
  * smaller batches (and a scaled-down memory run); `--memory N,N,N` sets the memory checkpoints.
  *
  *   pnpm bench [--quick] [--write] [--memory 10000,50000,100000] [--only SECTION,...]
@@ -827,6 +828,62 @@ log();
 log(`Bench wall time: ${fmt((now() - t0) / 1000)} s.`);
 
 if (values.write) {
-  writeFileSync(OUT, `${md.join("\n")}\n`);
+  const fresh = `${md.join("\n")}\n`;
+  // With --only, the sections run replace theirs in the committed file, which keeps the rest
+  // (and the other sections' targets); a full run writes the file whole.
+  const text = values.only === undefined ? fresh : mergeSections(readFileSync(OUT, "utf8"), fresh);
+  writeFileSync(OUT, text);
   process.stderr.write(`wrote ${OUT}\n`);
+}
+
+/** Markdown split at its `## ` headings: the preamble, then [heading, body] in order. */
+function sectionsOf(text: string): { head: string; parts: Array<[string, string]> } {
+  const chunks = text.split(/^(?=## )/m);
+  const head = chunks[0]?.startsWith("## ") ? "" : (chunks.shift() ?? "");
+  return {
+    head,
+    parts: chunks.map((c) => {
+      const nl = c.indexOf("\n");
+      return [c.slice(0, nl), c.slice(nl + 1)];
+    }),
+  };
+}
+
+function mergeSections(old: string, fresh: string): string {
+  const a = sectionsOf(old);
+  const b = sectionsOf(fresh);
+  const byHeading = new Map(b.parts);
+  const out: Array<[string, string]> = [];
+  for (const [h, body] of a.parts) {
+    if (h === "## Targets") {
+      // Rows of the targets table: the new measurement of a target replaces the old one.
+      const rows = (t: string) =>
+        t
+          .split("\n")
+          .filter((l) => l.startsWith("| ") && !l.startsWith("| target") && !l.startsWith("| ---"));
+      const freshRows = rows(byHeading.get(h) ?? "");
+      const key = (l: string) => l.split("|")[1]?.trim() ?? l;
+      const keep = rows(body).filter((r) => !freshRows.some((f) => key(f) === key(r)));
+      const tail = (byHeading.get(h) ?? body)
+        .split("\n")
+        .filter((l) => l.startsWith("Bench wall time"));
+      out.push([
+        h,
+        `\n| target | goal | measured | |\n| --- | --- | --- | --- |\n${[...keep, ...freshRows].join("\n")}\n\n${tail.join("\n")}\n`,
+      ]);
+    } else out.push([h, byHeading.get(h) ?? body]);
+    byHeading.delete(h);
+  }
+  // Sections new to the file go before the targets.
+  const targets = out.findIndex(([h]) => h === "## Targets");
+  const added = [...byHeading].filter(([h]) => h !== "## Targets");
+  out.splice(targets < 0 ? out.length : targets, 0, ...added);
+  // The preamble stays the full run's; a line says which sections were measured again, when.
+  const said = (k: string) => b.head.match(new RegExp(`^- ${k}: (.*)$`, "m"))?.[1] ?? "?";
+  const again = `- re-measured (\`--only ${values.only}\`): ${b.parts
+    .map(([h]) => h.slice(3))
+    .filter((h) => h !== "Targets")
+    .join("; ")}, on ${said("date")} at commit ${said("commit")}, mode ${said("mode")}`;
+  const head = `${a.head.trimEnd()}\n${again}\n\n`;
+  return head + out.map(([h, body]) => `${h}\n${body}`).join("");
 }
