@@ -3,8 +3,10 @@
  * class each kind is, which store calls it hits, and the parameter a pinned fault carries.
  * The fault layer (sim/faults/FaultyStore.ts), the drawn weather (sim/faults/FaultPlan.ts),
  * the scenario schema's pinned faults, the trace's fault events, the guided fleet's added
- * faults and the property tests' arbitraries all read their kinds from here, so a kind added
- * here is a compile error everywhere it is not yet handled.
+ * faults and the property tests' arbitraries all read their kinds from here. The fault layer
+ * fires each kind by name, so a kind added here compiles before it fires anywhere:
+ * test/world/faultKinds.test.ts pins every kind and fails until the layer fires it. Adding a
+ * kind changes every drawn weather (one draw per kind, in table order).
  *
  * Honest faults are what a correct control plane must tolerate: a call that fails cleanly, a
  * write that lands but whose acknowledgement is lost, latency. Hostile faults make the store
