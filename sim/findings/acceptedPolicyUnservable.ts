@@ -1,3 +1,4 @@
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import { PolicyEngine } from "../../src/server/policy.ts";
 import { QUARANTINE_CODES } from "../../src/server/result.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
@@ -12,8 +13,8 @@ function leftOut(v: BootView): Array<{ graphId: string; code: string }> {
   const out = new Map<string, { graphId: string; code: string }>();
   for (const q of v.quarantined) out.set(`${q.graphId}\0${q.code}`, q);
   for (const d of v.diagnostics) {
-    if (!QUARANTINE.has(d.code) || !d.path.startsWith("graph.")) continue;
-    const graphId = d.path.slice(6);
+    const graphId = graphIdOf(d.path);
+    if (!QUARANTINE.has(d.code) || graphId === null) continue;
     out.set(`${graphId}\0${d.code}`, { graphId, code: d.code });
   }
   return [...out.values()];

@@ -1,3 +1,4 @@
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
@@ -82,9 +83,9 @@ export const removedGraphStaysPending: KnownFinding = {
       if (boot?.outcome.kind !== "boot") return false;
       const view = boot.outcome.view;
       if (!view.diagnostics.some((d) => d.code === "cluster_no_healthy_graphs")) return false;
-      const applied = Object.keys(boot.pre.ledger?.resources ?? {})
-        .filter((a) => a.startsWith("graph."))
-        .map((a) => a.slice(6));
+      const applied = Object.keys(boot.pre.ledger?.resources ?? {}).flatMap(
+        (a) => graphIdOf(a) ?? [],
+      );
       return applied.length > 0 && applied.every((g) => removedWhilePending(input, g, end));
     }
     return false;

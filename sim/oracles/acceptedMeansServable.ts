@@ -1,3 +1,4 @@
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { Observation } from "../universe/observe.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { Violation } from "../universe/result.ts";
@@ -75,8 +76,8 @@ function recordedBy(resources: Readonly<Record<string, Record<string, unknown>>>
   const embeddings = new Map<string, { provider: string; model: string | null } | null>();
   for (const [addr, entry] of Object.entries(resources)) {
     const digest = str(entry.digest) ?? "";
-    if (addr.startsWith("graph.")) {
-      const g = addr.slice(6);
+    const g = graphIdOf(addr);
+    if (g !== null) {
       graphs.push(g);
       const bound = str(entry.embedding_provider);
       const profile = bound === null ? undefined : resources[bound]?.embedding_profile;
@@ -110,8 +111,8 @@ function reportedPending(apply: StepRecord): ReadonlySet<string> {
   if (apply.outcome.kind !== "apply") return new Set();
   const warned = new Set(
     apply.outcome.view.diagnostics
-      .filter((d) => d.code === "cluster_recovery_pending" && d.path.startsWith("graph."))
-      .map((d) => d.path.slice(6)),
+      .filter((d) => d.code === "cluster_recovery_pending")
+      .flatMap((d) => graphIdOf(d.path) ?? []),
   );
   return new Set(
     apply.post.sidecars
@@ -147,7 +148,7 @@ function prescribedRefusal(
     v.failureCode === "strict_startup_diagnostics" &&
     pending.size > 0 &&
     v.diagnostics.every(
-      (d) => d.code === "cluster_recovery_pending" && pending.has(d.path.replace(/^graph\./, "")),
+      (d) => d.code === "cluster_recovery_pending" && pending.has(graphIdOf(d.path) ?? d.path),
     )
   );
 }

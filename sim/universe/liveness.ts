@@ -1,3 +1,4 @@
+import { graphIdOf } from "../../src/cluster/addresses.ts";
 import { SCHEMA_APPLY_LOCK_BRANCH, STAGING_FILES } from "../../src/engine/layout.ts";
 import { AMBIGUOUS_STAGING } from "../findings/metadataOnlyStagingAmbiguity.ts";
 import type { Step } from "../scenario/schema.ts";
@@ -114,8 +115,7 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
     }
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})
-      .filter((a) => a.startsWith("graph."))
-      .map((a) => a.slice(6))
+      .flatMap((a) => graphIdOf(a) ?? [])
       .sort();
     const boot = await u.run({ op: "boot" }, "liveness");
     if (boot.outcome.kind === "boot") {
@@ -185,7 +185,7 @@ async function remedyApply(
   if (applied.outcome.kind === "apply") {
     const diags = applied.outcome.view.diagnostics;
     for (const d of diags.filter((x) => x.code === "graph_create_incomplete")) {
-      const g = d.path.replace(/^graph\./, "");
+      const g = graphIdOf(d.path) ?? d.path;
       await u.world.store.deletePrefix(ROOT_OF(g));
       u.world.trace.push({ t: "note", text: `operator removes the partial root of ${g}` });
       notes.push(`removed partial root ${g}`);
@@ -193,8 +193,8 @@ async function remedyApply(
     const pending = [
       ...new Set(
         diags
-          .filter((x) => x.code === "cluster_recovery_pending" && x.path.startsWith("graph."))
-          .map((x) => x.path.slice(6)),
+          .filter((x) => x.code === "cluster_recovery_pending")
+          .flatMap((x) => graphIdOf(x.path) ?? []),
       ),
     ].sort();
     for (const g of pending) {
@@ -307,7 +307,8 @@ async function fixBlockingConfig(u: Universe, diags: readonly Diag[]): Promise<b
   }
   const wanted = new Set(u.desired.graphs.map((g) => g.id));
   for (const addr of Object.keys(obs?.ledger?.resources ?? {})) {
-    if (!addr.startsWith("graph.") || wanted.has(addr.slice(6))) continue;
+    const id = graphIdOf(addr);
+    if (id === null || wanted.has(id)) continue;
     await u.run({ op: "approve", resource: addr }, "liveness");
     acted = true;
   }
