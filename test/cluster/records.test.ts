@@ -209,6 +209,23 @@ describe("store listings", () => {
     ]);
   });
 
+  it("a listed sidecar name with no object behind it is a read error naming the missing object", async () => {
+    // The model's listing also names child directories; the same read error is what a sidecar
+    // deleted between the listing and the read gives (upstream's read_text fails not-found).
+    const { mem, store } = storeFixture();
+    await mem.put("__cluster/recoveries/01Z.json/inner", "x");
+    const diagnostics: Diagnostic[] = [];
+    expect(await store.sidecars.list(diagnostics)).toEqual([]);
+    expect(diagnostics.map((d) => [d.code, d.severity, d.path, d.message])).toEqual([
+      [
+        "invalid_recovery_sidecar",
+        "warning",
+        "file:///cluster/__cluster/recoveries/01Z.json",
+        "could not read (object '__cluster/recoveries/01Z.json' does not exist); leaving it in place",
+      ],
+    ]);
+  });
+
   it("a missing recoveries directory lists nothing and warns nothing", async () => {
     const { store } = storeFixture();
     const diagnostics: Diagnostic[] = [];

@@ -83,17 +83,13 @@ export class RecordDirectory<T> {
     const out: Array<[string, T]> = [];
     for (const name of (await this.names(diagnostics)) ?? []) {
       const uri = this.site.uri(`${dir}/${name}`);
-      const read = await attempt(() => this.site.storage.tryRead(this.site.key(`${dir}/${name}`)));
+      // A plain read, as upstream's `read_text`: a listed name with no object behind it (one a
+      // concurrent command deleted since the listing, or, in the model's listing, a directory)
+      // is a read error naming the missing object.
+      const read = await attempt(() => this.site.storage.read(this.site.key(`${dir}/${name}`)));
       if (!read.ok) {
         diagnostics.push(
           warning(codes.parse, uri, `could not read (${read.message}); leaving it in place`),
-        );
-        continue;
-      }
-      // A name listed as a directory (objects below it) has no text of its own.
-      if (read.value === null) {
-        diagnostics.push(
-          warning(codes.parse, uri, "could not read (not an object); leaving it in place"),
         );
         continue;
       }
