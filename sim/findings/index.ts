@@ -1,4 +1,5 @@
 import { acceptedPolicyUnservable } from "./acceptedPolicyUnservable.ts";
+import { bootRacesSidecarRetirement } from "./bootRacesSidecarRetirement.ts";
 import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
 import { droppedTypeCannotReturn } from "./droppedTypeCannotReturn.ts";
 import { initCleanupDestroysCommittedGraph } from "./initCleanupDestroysCommittedGraph.ts";
@@ -40,4 +41,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   partialDeleteTakenBack,
   schemaSidecarOutlivesDelete,
   removedGraphStaysPending,
+  bootRacesSidecarRetirement,
 ];
