@@ -45,6 +45,32 @@ describe("F21: a graph taken out of the config while its schema apply is pending
     expect(result.known).toEqual([]);
   });
 
+  it("is also reached through a comment-only apply whose finished sidecar could not be deleted", async () => {
+    // Explore's depth-3 history: the ledger records the edited digest while the engine keeps
+    // the live schema (F5's divergence), so the sweep finds neither digest live (row 6).
+    const steps: Step[] = [
+      { op: "edit-schema", graph: "archive", change: "comment-only" },
+      {
+        op: "apply",
+        crash: {
+          kind: "failpoint",
+          name: "cluster.sidecar.delete_completed.before",
+          mode: "error",
+          skip: 0,
+        },
+      },
+      { op: "remove-graph", graph: "archive" },
+    ];
+    const { result } = await runUniverse(
+      { scenario: { ...scenario, steps }, seed: 1, defects: [] },
+      jobContext(),
+    );
+    expect(result.violations).toEqual([]);
+    expect(result.known.map((k) => `${k.finding} ${k.oracle}/${k.code}`)).toEqual([
+      "F21-removed-graph-stays-pending serve-liveness/graph_never_ready",
+    ]);
+  });
+
   it("when the graph was the last one, the server refuses to boot at all", async () => {
     const steps: Step[] = [
       ...scenario.steps,
