@@ -17,7 +17,15 @@ export const branchCreateOp = commandOp({
     raceable: false,
     concurrent: true,
   },
-  failpoints: ["engine.branch.create", "branch_create.", "engine.recovery.", "recovery."],
+  failpoints: [
+    "engine.branch.create",
+    "branch_create.",
+    "engine.commits.delete_zombie_branch",
+    "engine.commits.create_branch",
+    "engine.branch.delete",
+    "engine.recovery.",
+    "recovery.",
+  ],
   draw(rng, v) {
     const opts = branchPairs(v, false);
     if (!opts.length) return null;

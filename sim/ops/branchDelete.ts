@@ -17,7 +17,13 @@ export const branchDeleteOp = commandOp({
     raceable: false,
     concurrent: false,
   },
-  failpoints: ["engine.branch.delete", "engine.recovery.", "recovery."],
+  failpoints: [
+    "engine.branch.delete",
+    "branch_delete.",
+    "engine.commits.reclaim_branch",
+    "engine.recovery.",
+    "recovery.",
+  ],
   draw(rng, v) {
     const opts = branchPairs(v, true);
     if (!opts.length) return null;

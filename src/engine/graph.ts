@@ -7,6 +7,7 @@ import type { CompiledSchema } from "./schema/compile.ts";
 import { type ApplyOptions, applySchema, type SchemaApplyResult } from "./schemaApply/apply.ts";
 import {
   coordinatorBranchCreate,
+  coordinatorBranchDelete,
   ensureSchemaApplyIdle,
   isInternalBranch,
 } from "./schemaApply/lock.ts";
@@ -15,7 +16,7 @@ import {
   type SchemaApplyOptions,
   type SchemaApplyPreview,
 } from "./schemaApply/preview.ts";
-import { deleteBranchRef, listBranches } from "./store/branches.ts";
+import { listBranches } from "./store/branches.ts";
 import { requireHead } from "./store/manifest.ts";
 import { validateSchemaContract } from "./store/schemaFiles.ts";
 import { insertRows } from "./write/insert.ts";
@@ -123,7 +124,7 @@ export class GraphHandle implements Graph {
     if (!(await listBranches(ctx.storage)).includes(branch)) {
       throw new EngineError("branch_not_found", `branch '${branch}' not found`);
     }
-    await deleteBranchRef(ctx.storage, branch);
+    await coordinatorBranchDelete(ctx.storage, branch);
   }
 
   previewSchemaApply(source: string, opts: SchemaApplyOptions): Promise<SchemaApplyPreview> {

@@ -22,6 +22,11 @@ export const MANIFEST_BRANCHES_DIR = "__manifest/branches";
 export const RECOVERY_DIR = "__recovery";
 export const COMMITS_DIR = "_graph_commits.lance";
 export const RECOVERY_AUDIT_DIR = "_graph_commit_recoveries.lance";
+/**
+ * `_graph_commits.lance/_refs/branches/<encoded name>.json`: the commit graph's own branches
+ * (Lance's branch-contents file of the commit-graph dataset), one per manifest branch.
+ */
+export const COMMIT_GRAPH_BRANCHES_DIR = `${COMMITS_DIR}/_refs/branches`;
 
 /** The only internal system branch: the schema-apply lock. */
 export const SCHEMA_APPLY_LOCK_BRANCH = "__schema_apply_lock__";
@@ -37,6 +42,10 @@ export function parseManifestVersionName(name: string): number | null {
 
 export function branchKey(name: string): string {
   return `${MANIFEST_BRANCHES_DIR}/${encodeURIComponent(name)}.json`;
+}
+
+export function commitGraphBranchKey(name: string): string {
+  return `${COMMIT_GRAPH_BRANCHES_DIR}/${encodeURIComponent(name)}.json`;
 }
 
 export function parseBranchName(file: string): string | null {

@@ -5,6 +5,7 @@ import { World } from "../../src/world/world.ts";
 import {
   dump,
   Harness,
+  hasCommitGraphLockBranch,
   hasLockBranch,
   liveSchema,
   sidecarKeys,
@@ -36,16 +37,30 @@ interface Outcome {
   readonly schema: "V1" | "V2";
   /** Whether the schema-apply lock branch is still there (recovery never removes it). */
   readonly lock: boolean;
+  /**
+   * Whether the commit graph still holds the lock's branch: with the lock, its derived side;
+   * without it, a zombie the next acquire drops before creating the branch afresh.
+   */
+  readonly cg: boolean;
   readonly open: OpenResult;
 }
 
+/** `cg` is `lock` unless said otherwise: the two sides of the lock branch agree. */
 const o = (
   apply: ApplyResult,
   version: 2 | 3,
   schema: "V1" | "V2",
   lock: boolean,
-  open: OpenResult = "ok",
-): Outcome => ({ apply, version, schema, lock, open });
+  extra: { readonly open?: OpenResult; readonly cg?: boolean } = {},
+): Outcome => ({
+  apply,
+  version,
+  schema,
+  lock,
+  cg: extra.cg ?? lock,
+  open: extra.open ?? "ok",
+});
+const SC = { open: "schema_contract" } as const;
 
 /** [error outcome, crash outcome] per failpoint, in the order the apply reaches them. */
 const MATRIX: ReadonlyArray<readonly [FailpointName, Outcome, Outcome]> = [
@@ -54,11 +69,28 @@ const MATRIX: ReadonlyArray<readonly [FailpointName, Outcome, Outcome]> = [
   // Step 3: the lock branch. An ack-lost create leaves the lock behind: acquisition failed,
   // so nothing releases it.
   ["engine.branch.create.before", o("error", 2, "V1", false), o("died", 2, "V1", false)],
-  ["engine.branch.create.after", o("error", 2, "V1", true), o("died", 2, "V1", true)],
-  // The branch create rolls its manifest ref back when the derived side fails.
+  [
+    "engine.branch.create.after",
+    o("error", 2, "V1", true, { cg: false }),
+    o("died", 2, "V1", true, { cg: false }),
+  ],
+  // The branch create rolls its manifest ref back when the derived side fails; a death
+  // between the two sides leaves a lock branch without its commit-graph branch.
   [
     "branch_create.after_manifest_branch_create",
     o("error", 2, "V1", false),
+    o("died", 2, "V1", true, { cg: false }),
+  ],
+  [
+    "engine.commits.create_branch.before",
+    o("error", 2, "V1", false),
+    o("died", 2, "V1", true, { cg: false }),
+  ],
+  // An ack-lost create: the rollback removes the manifest ref only, the commit-graph branch
+  // is a zombie (the re-apply below drops it).
+  [
+    "engine.commits.create_branch.after",
+    o("error", 2, "V1", false, { cg: true }),
     o("died", 2, "V1", true),
   ],
   // Step 6: the engine sidecar.
@@ -85,23 +117,23 @@ const MATRIX: ReadonlyArray<readonly [FailpointName, Outcome, Outcome]> = [
   // and the graph no longer opens (upstream's `complete_staging_rename` does the same).
   [
     "engine.schema_apply.staging_write_pg.after",
-    o("error", 3, "V2", false, "schema_contract"),
-    o("died", 3, "V2", true, "schema_contract"),
+    o("error", 3, "V2", false, SC),
+    o("died", 3, "V2", true, SC),
   ],
   [
     "engine.schema_apply.staging_write_ir.before",
-    o("error", 3, "V2", false, "schema_contract"),
-    o("died", 3, "V2", true, "schema_contract"),
+    o("error", 3, "V2", false, SC),
+    o("died", 3, "V2", true, SC),
   ],
   [
     "engine.schema_apply.staging_write_ir.after",
-    o("error", 3, "V2", false, "schema_contract"),
-    o("died", 3, "V2", true, "schema_contract"),
+    o("error", 3, "V2", false, SC),
+    o("died", 3, "V2", true, SC),
   ],
   [
     "engine.schema_apply.staging_write_state.before",
-    o("error", 3, "V2", false, "schema_contract"),
-    o("died", 3, "V2", true, "schema_contract"),
+    o("error", 3, "V2", false, SC),
+    o("died", 3, "V2", true, SC),
   ],
   // Staging complete, manifest unmoved: the next open completes the apply (spec A.3).
   [
@@ -134,7 +166,24 @@ const MATRIX: ReadonlyArray<readonly [FailpointName, Outcome, Outcome]> = [
   ["engine.schema_apply.sidecar_delete.after", o("ok", 3, "V2", false), o("died", 3, "V2", true)],
   // Step 16: a failed release fails the (completed) apply and leaves the lock.
   ["engine.branch.delete.before", o("error", 3, "V2", true), o("died", 3, "V2", true)],
-  ["engine.branch.delete.after", o("error", 3, "V2", false), o("died", 3, "V2", false)],
+  // The manifest ref's delete is the authority: once it is gone, a failure leaves the
+  // commit-graph branch as a zombie; the reclaim after it is best effort.
+  [
+    "engine.branch.delete.after",
+    o("error", 3, "V2", false, { cg: true }),
+    o("died", 3, "V2", false, { cg: true }),
+  ],
+  [
+    "branch_delete.before_commit_graph_reclaim",
+    o("ok", 3, "V2", false, { cg: true }),
+    o("died", 3, "V2", false, { cg: true }),
+  ],
+  [
+    "engine.commits.reclaim_branch.before",
+    o("ok", 3, "V2", false, { cg: true }),
+    o("died", 3, "V2", false, { cg: true }),
+  ],
+  ["engine.commits.reclaim_branch.after", o("ok", 3, "V2", false), o("died", 3, "V2", false)],
 ];
 
 async function scenario(name: FailpointName, mode: "error" | "crash") {
@@ -181,6 +230,7 @@ async function observe(h: Harness) {
       version: storedMainVersion(h.world),
       schema: live === V1 ? "V1" : live === V2 ? "V2" : "?",
       lock: hasLockBranch(h.world),
+      cg: hasCommitGraphLockBranch(h.world),
       open,
     },
   };
@@ -211,6 +261,7 @@ describe("schema apply × every reachable failpoint", () => {
           version: expected.version,
           schema: expected.schema,
           lock: expected.lock,
+          cg: expected.cg,
           open: expected.open,
         });
         // Recovery leaves no engine residue, even when the graph then fails to open.
@@ -230,6 +281,8 @@ describe("schema apply × every reachable failpoint", () => {
           const again = await opened.applySchema(V2, { allowDataLoss: false });
           expect(again.applied).toBe(expected.schema === "V1");
           expect(opened.schemaSource()).toBe(V2);
+          // The re-apply's release reclaimed the commit-graph branch, a zombie included.
+          expect(hasCommitGraphLockBranch(h.world)).toBe(false);
         }
       });
     }

@@ -87,6 +87,13 @@ export function hasLockBranch(world: World, root = ROOT): boolean {
   return keys(world).includes(`${root}/__manifest/branches/__schema_apply_lock__.json`);
 }
 
+/** Whether the commit graph holds a branch for the schema-apply lock (its derived side). */
+export function hasCommitGraphLockBranch(world: World, root = ROOT): boolean {
+  return keys(world).includes(
+    `${root}/_graph_commits.lance/_refs/branches/__schema_apply_lock__.json`,
+  );
+}
+
 /** Main's version as the store holds it (no engine call, no contract check). */
 export function storedMainVersion(world: World, root = ROOT): number {
   const versions = keys(world)

@@ -82,6 +82,7 @@ describe("schema apply: the happy path", () => {
       .flatMap((e) => (e.t === "call" && e.step !== undefined ? [e.step] : []));
     expect(steps).toEqual([
       "engine.branch.create",
+      "engine.commits.create_branch",
       "engine.schema_apply.sidecar_write",
       "engine.schema_apply.table_write",
       "engine.schema_apply.staging_write_pg",
@@ -94,6 +95,7 @@ describe("schema apply: the happy path", () => {
       "engine.schema_apply.promote_staging",
       "engine.schema_apply.sidecar_delete",
       "engine.branch.delete",
+      "engine.commits.reclaim_branch",
     ]);
   });
 

@@ -203,7 +203,8 @@ describe("explanation rules", () => {
 
   it("graph-absent: a deleted root that holds only what a writer racing the delete wrote after it", async () => {
     // Seed 16: the delete lands between the branch create's read of main's head and its write
-    // of the branch ref, which recreates the root with that ref alone (no manifest).
+    // of the branch ref, which recreates the root with that ref and its commit-graph branch
+    // (no manifest).
     const {
       failure: f,
       context,
@@ -216,7 +217,7 @@ describe("explanation rules", () => {
       kind: "refusal",
       rule: "graph-absent",
       residue:
-        "graphs/archive.omni/__manifest/branches/review.json, written by branch-create#3.1 after apply#3.0 deleted graphs/archive.omni in step 3",
+        "graphs/archive.omni/__manifest/branches/review.json, graphs/archive.omni/_graph_commits.lance/_refs/branches/review.json, written by branch-create#3.1 after apply#3.0 deleted graphs/archive.omni in step 3",
     });
     expect(violations).toEqual([]);
     // Not a root with a manifest.

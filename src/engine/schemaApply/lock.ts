@@ -2,6 +2,11 @@ import { asEngineError, EngineError } from "../errors.ts";
 import { engineFailpoint } from "../failpoint.ts";
 import { SCHEMA_APPLY_LOCK_BRANCH } from "../layout.ts";
 import { createBranchRef, deleteBranchRef, listBranches } from "../store/branches.ts";
+import {
+  createCommitGraphBranch,
+  forceDeleteCommitGraphBranch,
+  listCommitGraphBranches,
+} from "../store/commitGraph.ts";
 import type { GraphStorage } from "../store/graphStorage.ts";
 import { requireHead } from "../store/manifest.ts";
 import { validateSchemaContract } from "../store/schemaFiles.ts";
@@ -36,15 +41,16 @@ export async function ensureSchemaApplyIdle(
 }
 
 /**
- * The coordinator's branch create: the manifest ref first, then the derived commit-graph
- * side; if that side fails (the failpoint) the ref is rolled back so the branch never
- * half-exists.
+ * The coordinator's branch create (upstream's `GraphCoordinator::branch_create`): the manifest
+ * ref first, then the derived commit-graph branch. If anything on the commit-graph side fails
+ * (the failpoint, listing its branches, dropping a zombie, the create itself) the manifest ref
+ * is rolled back, best effort, so the branch never half-exists; the first error is returned.
  */
 export async function coordinatorBranchCreate(storage: GraphStorage, name: string): Promise<void> {
   const head = await requireHead(storage);
   await createBranchRef(storage, name, head.version);
   try {
-    await engineFailpoint(storage.proc, "branch_create.after_manifest_branch_create");
+    await createCommitGraphSide(storage, name);
   } catch (e) {
     const err = asEngineError(e);
     try {
@@ -53,6 +59,34 @@ export async function coordinatorBranchCreate(storage: GraphStorage, name: strin
       asEngineError(rollbackError);
     }
     throw err;
+  }
+}
+
+/**
+ * The manifest ref was just created, so a commit-graph branch of the same name can only be a
+ * zombie an incomplete delete left behind: it is dropped before the branch is created afresh.
+ */
+async function createCommitGraphSide(storage: GraphStorage, name: string): Promise<void> {
+  await engineFailpoint(storage.proc, "branch_create.after_manifest_branch_create");
+  if ((await listCommitGraphBranches(storage)).includes(name)) {
+    await forceDeleteCommitGraphBranch(storage, "engine.commits.delete_zombie_branch", name);
+  }
+  await createCommitGraphBranch(storage, name);
+}
+
+/**
+ * The coordinator's branch delete (upstream's `GraphCoordinator::branch_delete`): the manifest
+ * ref's delete is the authority and must succeed; the commit-graph branch is derived state,
+ * reclaimed best effort behind upstream's failpoint, its failure swallowed (a zombie the next
+ * create of that name drops).
+ */
+export async function coordinatorBranchDelete(storage: GraphStorage, name: string): Promise<void> {
+  await deleteBranchRef(storage, name);
+  try {
+    await engineFailpoint(storage.proc, "branch_delete.before_commit_graph_reclaim");
+    await forceDeleteCommitGraphBranch(storage, "engine.commits.reclaim_branch", name);
+  } catch (e) {
+    asEngineError(e);
   }
 }
 
@@ -79,5 +113,5 @@ export async function acquireSchemaApplyLock(storage: GraphStorage): Promise<voi
 }
 
 export async function releaseSchemaApplyLock(storage: GraphStorage): Promise<void> {
-  await deleteBranchRef(storage, SCHEMA_APPLY_LOCK_BRANCH);
+  await coordinatorBranchDelete(storage, SCHEMA_APPLY_LOCK_BRANCH);
 }

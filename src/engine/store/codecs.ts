@@ -34,6 +34,14 @@ export const BranchRefSchema = z.strictObject({
 });
 export type BranchRef = z.infer<typeof BranchRefSchema>;
 
+/** A branch of the commit graph: where it forks from (the commit-graph dataset's version). */
+export const CommitGraphBranchSchema = z.strictObject({
+  name: z.string().min(1),
+  parent_version: z.number().int().nonnegative(),
+  created_at: z.string(),
+});
+export type CommitGraphBranch = z.infer<typeof CommitGraphBranchSchema>;
+
 export const RowSchema = z.record(z.string(), z.unknown());
 
 /** One version of a per-type table (a Lance dataset version in upstream). */

@@ -1,6 +1,13 @@
 import type { StepLabel } from "../../catalog/failpoints.ts";
-import { COMMITS_DIR, RECOVERY_AUDIT_DIR } from "../layout.ts";
-import type { GraphCommit, RecoveryAudit } from "./codecs.ts";
+import { EngineError } from "../errors.ts";
+import {
+  COMMIT_GRAPH_BRANCHES_DIR,
+  COMMITS_DIR,
+  commitGraphBranchKey,
+  parseBranchName,
+  RECOVERY_AUDIT_DIR,
+} from "../layout.ts";
+import type { CommitGraphBranch, GraphCommit, RecoveryAudit } from "./codecs.ts";
 import { type GraphStorage, prettyJson } from "./graphStorage.ts";
 
 /** Actor recorded on commits the open-time recovery publishes. */
@@ -29,6 +36,52 @@ export async function appendCommit(
   };
   await storage.putIfAbsent(step, `${COMMITS_DIR}/${id}.json`, prettyJson(row));
   return id;
+}
+
+/** The commit graph's named branches (upstream's `CommitGraph::list_branches`), sorted. */
+export async function listCommitGraphBranches(storage: GraphStorage): Promise<string[]> {
+  return (await storage.list(COMMIT_GRAPH_BRANCHES_DIR))
+    .map(parseBranchName)
+    .filter((n): n is string => n !== null)
+    .sort();
+}
+
+/**
+ * Branches the commit graph at its current version (upstream's `CommitGraph::create_branch`,
+ * Lance's `create_branch`): one branch-contents object, refused when the branch exists.
+ */
+export async function createCommitGraphBranch(storage: GraphStorage, name: string): Promise<void> {
+  const version = (await storage.list(COMMITS_DIR)).filter((n) => n.endsWith(".json")).length;
+  const ref: CommitGraphBranch = {
+    name,
+    parent_version: version,
+    created_at: storage.proc.world.clock.nowIso(),
+  };
+  const created = await storage.putIfAbsent(
+    "engine.commits.create_branch",
+    commitGraphBranchKey(name),
+    prettyJson(ref),
+  );
+  if (!created) {
+    throw new EngineError(
+      "storage",
+      `commit-graph branch '${name}' already exists`,
+      storage.key(commitGraphBranchKey(name)),
+    );
+  }
+}
+
+/**
+ * Drops a commit-graph branch, tolerating one that is already gone (upstream's
+ * `CommitGraph::force_delete_branch`). `step` says which caller: the zombie heal of a branch
+ * create or the reclaim of a branch delete.
+ */
+export async function forceDeleteCommitGraphBranch(
+  storage: GraphStorage,
+  step: "engine.commits.delete_zombie_branch" | "engine.commits.reclaim_branch",
+  name: string,
+): Promise<void> {
+  await storage.delete(step, commitGraphBranchKey(name));
 }
 
 export async function appendRecoveryAudit(
