@@ -1,5 +1,6 @@
 import { acceptedPolicyUnservable } from "./acceptedPolicyUnservable.ts";
 import { bootRacesSidecarRetirement } from "./bootRacesSidecarRetirement.ts";
+import { bootstrapContractNotAtomic } from "./bootstrapContractNotAtomic.ts";
 import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
 import { droppedTypeCannotReturn } from "./droppedTypeCannotReturn.ts";
 import { initCleanupDestroysCommittedGraph } from "./initCleanupDestroysCommittedGraph.ts";
@@ -42,4 +43,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   schemaSidecarOutlivesDelete,
   removedGraphStaysPending,
   bootRacesSidecarRetirement,
+  bootstrapContractNotAtomic,
 ];
