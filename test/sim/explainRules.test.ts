@@ -133,6 +133,49 @@ describe("explanation rules", () => {
     const other = "could not initialize graph at '/cluster/graphs/people.omni': disk on fire";
     expect(explain({ ...f, message: other }, context)).toBeNull();
   });
+  it("graph-created-concurrently: with the lock off, a refresh observes a graph in the other's init gap", async () => {
+    // Seed 3: the refresh lists people's manifest versions after the apply claimed
+    // people.omni/_schema.pg and before it created manifest v1 (default seeds 4608, 12044, 15038).
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "graph_observation_error",
+      `  - op: add-graph
+    graph: notes
+  - op: add-graph
+    graph: people
+  - op: concurrently
+    actors:
+      - { op: refresh }
+      - { op: apply }
+`,
+      "  stateLock: false\n",
+      3,
+    );
+    expect(f).toMatchObject({ op: "refresh", actor: 0, message: "1 graph observation(s) failed" });
+    expect(explain(f, context)).toEqual({
+      kind: "contention",
+      rule: "graph-created-concurrently",
+      with: "apply#2.1",
+    });
+    expect(violations).toEqual([]);
+    const r = context.record;
+    // Only a claim inside this step: the step's events before the apply's claim do not explain it.
+    const claim = context.history.events.findIndex(
+      (e, i) =>
+        i >= r.traceFrom &&
+        e.t === "call" &&
+        e.step === "engine.init.claim_schema_pg" &&
+        e.result === "true",
+    );
+    expect(claim).toBeGreaterThan(r.traceFrom);
+    expect(explain(f, { ...context, record: { ...r, traceFrom: claim + 1 } })).toBeNull();
+    // Only an actor of a concurrent step, and only as many failed observations as gaps met.
+    expect(explain({ ...f, actor: -1 }, context)).toBeNull();
+    expect(explain({ ...f, message: "2 graph observation(s) failed" }, context)).toBeNull();
+  });
   // An approved delete of archive (config edit, apply, approval), then an apply that carries
   // it out while an agent creates a branch of archive: the seeded scheduler decides where the
   // prefix delete lands among the branch create's calls.

@@ -254,6 +254,43 @@ function writtenAfterDelete(h: History, root: string, end: number): string | nul
   return `${[...kept.keys()].join(", ")}, written by ${writers} after ${deleter} deleted ${root} in step ${s.index}`;
 }
 
+/**
+ * The graph roots that actor `name` of step `r` found in another apply's init gap: that apply
+ * had claimed the root's `_schema.pg` in this step (upstream `init_with_storage` claims it
+ * before writing the contract, the tables and the manifest) and had not yet created manifest
+ * v1 when the actor listed the root's manifest versions and found none. By root, the apply.
+ */
+function openedInInitGap(h: History, r: StepRecord, name: string): ReadonlyMap<string, string> {
+  const me = pidOf(h, r, name);
+  const names = new Map<number, string>();
+  const claimed = new Map<string, number>();
+  const out = new Map<string, string>();
+  for (let i = r.traceFrom; i < r.traceTo; i++) {
+    const e = h.events[i];
+    if (e?.t === "spawn") names.set(e.pid, e.name);
+    if (e?.t !== "call") continue;
+    const root = e.key.slice(0, e.key.lastIndexOf("/"));
+    if (
+      e.pid !== me &&
+      e.step === "engine.init.claim_schema_pg" &&
+      e.result === "true" &&
+      names.get(e.pid)?.startsWith("apply#")
+    ) {
+      claimed.set(root, e.pid);
+    } else if (e.step === "engine.init.create_manifest") {
+      const made = e.key.slice(0, e.key.indexOf("/__manifest/"));
+      if (claimed.get(made) === e.pid) claimed.delete(made);
+    } else if (e.pid === me && e.op === "list" && e.result === "0") {
+      const listed = e.key.endsWith("/__manifest/versions")
+        ? e.key.slice(0, -"/__manifest/versions".length)
+        : null;
+      const by = listed === null ? undefined : claimed.get(listed);
+      if (listed !== null && by !== undefined) out.set(listed, names.get(by) ?? `p${by}`);
+    }
+  }
+  return out;
+}
+
 /** The residue a disturbed step left on a graph that explains this refusal, by name. */
 function damageOf(g: string, message: string | null, ctx: ExplainContext): Explanation | null {
   const t = ctx.history.taintBefore(g, ctx.record.index);
@@ -566,6 +603,20 @@ const RULES: readonly Rule[] = [
           return { kind: "contention", rule: this.name, with: other };
       }
       return null;
+    },
+  },
+  {
+    name: "graph-created-concurrently",
+    says: "without the ledger lock, a refresh observes a declared graph in a concurrent apply's init gap (the root claimed, no manifest yet): the read-only open of that half-made root fails",
+    codes: ["graph_observation_error"],
+    message: /^(\d+) graph observation\(s\) failed$/,
+    explain(f, { record: r, history: h }) {
+      const n = Number(this.message?.exec(f.message)?.[1] ?? 0);
+      if (f.actor < 0 || n === 0) return null;
+      const gaps = openedInInitGap(h, r, `${f.op}#${r.index}.${f.actor}`);
+      // Every failed observation must be one of them: any other is not this contention.
+      if (gaps.size < n) return null;
+      return { kind: "contention", rule: this.name, with: [...new Set(gaps.values())].join(", ") };
     },
   },
   {
