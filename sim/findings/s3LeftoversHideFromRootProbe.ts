@@ -4,23 +4,42 @@ import type { KnownFinding } from "./KnownFinding.ts";
 const CREATE_FAILED = /graph_create_failed\W.*?'[^']*\/graphs\/([^/']+)\.omni'.*?already exists/;
 
 /**
- * The wedge in `events`: a process probed `g`'s root and was told it does not exist, then its
- * init found a dataset already under that root (`engine.init.create_table` refused). On S3 the
- * probe lists only the objects directly under the root, so a root left with nothing but
- * nested objects (datasets, manifest versions) reads as absent.
+ * The wedge in `events`: the cluster's root probe of `g` (an `exists` of the root itself) was
+ * told it does not exist, and an init then found a dataset already under that root
+ * (`engine.init.create_table` refused) at or after event `from`. Either the same process
+ * probed and collided (its sweep retired the create, then its plan created again), or the
+ * dataset it collided with had landed (an earlier init's `create_table`, not deleted since)
+ * when some probe, in any earlier step, read the root as absent: that probe's sweep retired
+ * the create intent, and a later apply, which does not probe, created again. On S3 the probe
+ * lists only the objects directly under the root, so a root left with nothing but nested
+ * objects (datasets, manifest versions) reads as absent.
  */
-export function rootHiddenThenInitCollides(events: readonly TraceEvent[], g: string): boolean {
+export function rootHiddenThenInitCollides(
+  events: readonly TraceEvent[],
+  g: string,
+  from = 0,
+): boolean {
   const root = `graphs/${g}.omni`;
   const told = new Set<number>();
-  for (const e of events) {
+  const landed = new Set<string>();
+  const hidden = new Set<string>();
+  for (const [i, e] of events.entries()) {
     if (e.t !== "call") continue;
-    if (e.op === "exists" && e.key === root && e.result === "false") told.add(e.pid);
-    if (
-      told.has(e.pid) &&
-      e.step === "engine.init.create_table" &&
-      e.key.startsWith(`${root}/`) &&
-      e.result === "false"
-    )
+    const under = e.key.startsWith(`${root}/`);
+    if (e.op.startsWith("delete") && !e.result.startsWith("error")) {
+      for (const k of [...landed])
+        if (k === e.key || k.startsWith(`${e.key}/`)) {
+          landed.delete(k);
+          hidden.delete(k);
+        }
+    }
+    if (e.op === "exists" && e.key === root && e.result === "false") {
+      told.add(e.pid);
+      for (const k of landed) hidden.add(k);
+    }
+    if (e.step !== "engine.init.create_table" || !under) continue;
+    if (e.result === "true") landed.add(e.key);
+    else if (e.result === "false" && i >= from && (told.has(e.pid) || hidden.has(e.key)))
       return true;
   }
   return false;
@@ -63,7 +82,7 @@ export const s3LeftoversHideFromRootProbe: KnownFinding = {
       const g = failed(v.observed);
       const rec = input.records[v.step];
       if (g === undefined || rec === undefined) return false;
-      return rootHiddenThenInitCollides(input.events.slice(rec.traceFrom, rec.traceTo), g);
+      return rootHiddenThenInitCollides(input.events.slice(0, rec.traceTo), g, rec.traceFrom);
     }
     if (v.oracle === "serve-liveness" && v.code === "remedy_not_converged") {
       const g = failed(v.observed);
@@ -72,7 +91,7 @@ export const s3LeftoversHideFromRootProbe: KnownFinding = {
       return input.records.some(
         (r) =>
           r.phase === "liveness" &&
-          rootHiddenThenInitCollides(input.events.slice(r.traceFrom, r.traceTo), g),
+          rootHiddenThenInitCollides(input.events.slice(0, r.traceTo), g, r.traceFrom),
       );
     }
     return false;
