@@ -1,3 +1,4 @@
+import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 /** What the engine says when schema staging cannot be placed before or after its commit. */
@@ -54,15 +55,31 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
     // there, a death there, or a storage fault on a write of that window (a staging file, the
     // manifest version, the commit-graph row; a lost acknowledgement of the manifest version
     // stops the apply after the manifest moved).
+    // A fault on a promotion's rename is recorded on its target, the live schema file: the
+    // call it hit, the same process's next, is the window's (upstream's `rename_text(..)?`
+    // after the manifest commit returns with the staging still there).
     const rec = input.records[v.step];
     if (rec === undefined) return false;
+    const from = unopenable ? rec.traceFrom : 0;
     return input.events
-      .slice(unopenable ? rec.traceFrom : 0, rec.traceTo)
+      .slice(from, rec.traceTo)
       .some(
-        (e) =>
+        (e, i) =>
           (e.t === "fp" && WINDOW.test(e.name) && e.action !== "probe") ||
           (e.t === "death" && WINDOW_DEATH.test(e.cause)) ||
-          (e.t === "fault" && WINDOW_KEY.test(e.key)),
+          (e.t === "fault" &&
+            (WINDOW_KEY.test(e.key) || faultedCallIn(input.events, from + i, WINDOW))),
       );
   },
 };
+
+/** Whether the call a fault at `at` hit (its process's next call) carries a `window` step label. */
+function faultedCallIn(events: JudgeInput["events"], at: number, window: RegExp): boolean {
+  const f = events[at];
+  if (f?.t !== "fault") return false;
+  for (let i = at + 1; i < events.length; i++) {
+    const e = events[i];
+    if (e?.t === "call" && e.pid === f.pid) return e.step !== undefined && window.test(e.step);
+  }
+  return false;
+}
