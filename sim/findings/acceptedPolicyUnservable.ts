@@ -105,11 +105,88 @@ function revertHeldBack(v: Violation, input: JudgeInput): boolean {
   );
 }
 
+const BOOT_POLICY =
+  /^boot \(actor (\d+)\) (?:quarantine|boot) failed with (graph_policy_invalid|server_policy_invalid)(?: on '([^']+)')?: /;
+const BUNDLE_KEY = /^__cluster\/resources\/policy\/[^/]+\/([0-9a-f]{64})\.yaml$/;
+
+/** The digest of the one bundle a ledger's resources bind to `scope`, or null. */
+function boundDigest(
+  resources: Readonly<Record<string, Record<string, unknown>>>,
+  scope: string,
+): string | null {
+  const bound = Object.entries(resources).filter(
+    ([address, e]) =>
+      address.startsWith("policy.") && Array.isArray(e.applies_to) && e.applies_to.includes(scope),
+  );
+  const digest = bound.length === 1 ? bound[0]?.[1].digest : undefined;
+  return typeof digest === "string" ? digest : null;
+}
+
+/**
+ * A boot racing the apply that accepts the bundle (a `concurrently` step): the boot's
+ * refusal (a graph quarantined with graph_policy_invalid, or boot refused with
+ * server_policy_invalid) is unexplained by the ledger before the step, because the bundle it
+ * refused was recorded during the step. It is this finding when an apply actor of the step
+ * wrote the ledger, the boot read the ledger after that write and then read the bundle the
+ * ledger after the step binds to the scope (and the ledger before did not), and that bundle
+ * truly fails to load for the scope.
+ */
+function bootRacedAcceptingApply(v: Violation, input: JudgeInput): boolean {
+  if (v.code !== "unexplained_failure") return false;
+  const [, actor, code, graph] = BOOT_POLICY.exec(v.observed) ?? [];
+  const r = input.records[v.step];
+  if (actor === undefined || r === undefined || r.step.op !== "concurrently") return false;
+  if (code === "graph_policy_invalid" && graph === undefined) return false;
+  const scope = code === "server_policy_invalid" ? "cluster" : `graph.${graph}`;
+  const events = input.events.slice(r.traceFrom, r.traceTo);
+  const names = new Map<number, string>();
+  for (const e of events) if (e.t === "spawn") names.set(e.pid, e.name);
+  const boot = [...names].find(([, n]) => n === `boot#${r.index}.${actor}`)?.[0];
+  if (boot === undefined) return false;
+  const wrote = events.findIndex(
+    (e) =>
+      e.t === "call" &&
+      e.pid !== boot &&
+      names.get(e.pid)?.startsWith(`apply#${r.index}.`) === true &&
+      e.step === "cluster.state.write" &&
+      e.key === "__cluster/state.json" &&
+      e.result === "ok",
+  );
+  if (wrote < 0) return false;
+  const read = events.findIndex(
+    (e, i) =>
+      i > wrote &&
+      e.t === "call" &&
+      e.pid === boot &&
+      e.op === "get" &&
+      e.key === "__cluster/state.json" &&
+      e.result === "ok",
+  );
+  if (read < 0) return false;
+  const digest = boundDigest(r.post.ledger?.resources ?? {}, scope);
+  if (digest === null || boundDigest(r.pre.ledger?.resources ?? {}, scope) === digest) return false;
+  const readBundle = events
+    .slice(read)
+    .some(
+      (e) =>
+        e.t === "call" &&
+        e.pid === boot &&
+        e.op === "get" &&
+        e.result === "ok" &&
+        BUNDLE_KEY.exec(e.key)?.[1] === digest,
+    );
+  const text = input.sourcesByDigest.get(digest);
+  if (!readBundle || text === undefined) return false;
+  const loaded =
+    scope === "cluster" ? PolicyEngine.loadServer(text) : PolicyEngine.loadGraph(text, scope);
+  return !loaded.ok;
+}
+
 export const acceptedPolicyUnservable: KnownFinding = {
   id: "F7-accepted-policy-unservable",
   title: "a policy bundle that validate and apply accept can quarantine every graph it governs",
   summary:
-    "`cluster validate`, `plan` and `apply` check a policy bundle's bindings and read its bytes, but never parse its rules: a bundle the policy loader rejects (here, a rule naming a group the bundle does not declare) is accepted, published and recorded, and apply reports convergence. Serve then fails to load it for every graph it governs and quarantines each, refusing to boot when none is left; a cluster-bound bundle refuses boot outright. Nothing before the restart tells the operator: accepted is not servable. Nor can the operator always take it back: the remedy is to revert the bundle and apply, but when a graph the reverted bundle binds fails to move in that same apply (say, a pending schema change the engine rejects), apply demotes the revert with every other change that depends on the failed graph (`dependency_not_applied`). The unloadable bundle stays in the ledger, and every graph it governs, healthy ones included, stays quarantined (or boot stays refused) until the failing change is withdrawn as well.",
+    "`cluster validate`, `plan` and `apply` check a policy bundle's bindings and read its bytes, but never parse its rules: a bundle the policy loader rejects (here, a rule naming a group the bundle does not declare) is accepted, published and recorded, and apply reports convergence. Serve then fails to load it for every graph it governs and quarantines each, refusing to boot when none is left; a cluster-bound bundle refuses boot outright. Nothing before the restart tells the operator: accepted is not servable (a server booting while that apply runs refuses the bundle as soon as the apply has recorded it). Nor can the operator always take it back: the remedy is to revert the bundle and apply, but when a graph the reverted bundle binds fails to move in that same apply (say, a pending schema change the engine rejects), apply demotes the revert with every other change that depends on the failed graph (`dependency_not_applied`). The unloadable bundle stays in the ledger, and every graph it governs, healthy ones included, stays quarantined (or boot stays refused) until the failing change is withdrawn as well.",
   codePath: [
     {
       file: "crates/omnigraph-cluster/src/config.rs",
@@ -152,6 +229,7 @@ export const acceptedPolicyUnservable: KnownFinding = {
   },
   matches(v, input) {
     if (v.oracle === "serve-liveness") return revertHeldBack(v, input);
+    if (v.oracle === "outcomes-are-explained") return bootRacedAcceptingApply(v, input);
     if (v.oracle !== "accepted-means-servable") return false;
     if (v.code !== "accepted_config_refused" && v.code !== "applied_graph_not_served") return false;
     const boot = input.records[v.step];
