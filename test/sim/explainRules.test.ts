@@ -176,6 +176,47 @@ describe("explanation rules", () => {
     expect(explain({ ...f, actor: -1 }, context)).toBeNull();
     expect(explain({ ...f, message: "2 graph observation(s) failed" }, context)).toBeNull();
   });
+  it("graph-damaged: on S3, a root whose failed init left only nested objects reads as absent, but its open found the manifest without _schema.pg", async () => {
+    // The init commits manifest v1, then fails; its cleanup removes the three schema files
+    // (F6), leaving the manifest and tables, which the S3 root probe (list_dir, direct children
+    // only) does not see. The open of step 2 reads manifest v1, then finds no _schema.pg
+    // (default seeds 7181 and 14685: the boot's quarantine of such a root).
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "schema_missing",
+      `  - op: add-graph
+    graph: notes
+  - op: apply
+    crash: { kind: failpoint, name: engine.init.append_commit.before, mode: error }
+  - op: open-rw
+    graph: notes
+`,
+      "  backend: s3\n",
+    );
+    const r = context.record;
+    expect(r.index).toBe(2);
+    expect(f).toMatchObject({ graph: "notes", actor: -1 });
+    expect(f.message).toMatch(/graph schema source '[^']*' does not exist/);
+    expect(r.pre.graphs.notes?.exists).toBe(false);
+    expect(explain(f, context)).toEqual({
+      kind: "refusal",
+      rule: "graph-damaged",
+      residue: expect.stringMatching(
+        /^graphs\/notes\.omni's manifest without _schema\.pg, a root the S3 root probe reads as absent, left by step 1 /,
+      ),
+    });
+    expect(violations).toEqual([]);
+    // Only what the failing open itself read: without its manifest read, nothing explains it.
+    const events = context.history.events.map((e, i) =>
+      i >= r.traceFrom && i < r.traceTo && e.t === "call" && e.key.includes("/__manifest/versions/")
+        ? { ...e, result: "absent" }
+        : e,
+    );
+    expect(explain(f, { ...context, history: { ...context.history, events } })).toBeNull();
+  });
   // An approved delete of archive (config edit, apply, approval), then an apply that carries
   // it out while an agent creates a branch of archive: the seeded scheduler decides where the
   // prefix delete lands among the branch create's calls.

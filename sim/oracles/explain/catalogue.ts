@@ -119,7 +119,12 @@ function otherActor(
  */
 const DAMAGE: ReadonlyArray<{
   readonly says: RegExp;
-  readonly residue: (v: GraphView | undefined, root: string) => string | null;
+  /** `reads`: what the failing actor's own calls of the step answered, by key (the last). */
+  readonly residue: (
+    v: GraphView | undefined,
+    root: string,
+    reads: ReadonlyMap<string, string>,
+  ) => string | null;
 }> = [
   {
     says: /cannot disambiguate pre- vs post-commit crash/,
@@ -130,10 +135,20 @@ const DAMAGE: ReadonlyArray<{
     residue: (v, root) =>
       v?.exists && v.mainVersion === null ? `${root} without a manifest` : null,
   },
+  // On S3 the view's root probe (upstream graph_root_exists: list_dir, direct children only)
+  // reads a root whose schema files a failed init's cleanup removed as absent, while its
+  // manifest and tables stay below: the failing open itself read a manifest version there
+  // and found no _schema.pg.
   {
     says: /graph schema source '[^']*' does not exist/,
-    residue: (v, root) =>
-      v?.exists && v.schemaText === null ? `${root} without _schema.pg` : null,
+    residue: (v, root, reads) =>
+      v?.exists && v.schemaText === null
+        ? `${root} without _schema.pg`
+        : v?.exists !== true &&
+            reads.get(`${root}/_schema.pg`) === "absent" &&
+            [...reads].some(([k, x]) => k.startsWith(`${root}/__manifest/versions/`) && x === "ok")
+          ? `${root}'s manifest without _schema.pg, a root the S3 root probe reads as absent`
+          : null,
   },
   // An init that failed after creating a table's dataset leaves it (upstream cleans up only
   // the schema files): the next init at that root meets Lance's create-mode refusal.
@@ -291,8 +306,27 @@ function openedInInitGap(h: History, r: StepRecord, name: string): ReadonlyMap<s
   return out;
 }
 
+/** What the failing actor's calls of the step answered, by key (the last answer of each). */
+function readsOf(f: Failure | null, ctx: ExplainContext): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  if (f === null) return out;
+  const r = ctx.record;
+  const name = f.actor < 0 ? `${f.op}#${r.index}` : `${f.op}#${r.index}.${f.actor}`;
+  const me = pidOf(ctx.history, r, name);
+  for (let i = r.traceFrom; i < r.traceTo; i++) {
+    const e = ctx.history.events[i];
+    if (e?.t === "call" && e.pid === me) out.set(e.key, e.result);
+  }
+  return out;
+}
+
 /** The residue a disturbed step left on a graph that explains this refusal, by name. */
-function damageOf(g: string, message: string | null, ctx: ExplainContext): Explanation | null {
+function damageOf(
+  g: string,
+  message: string | null,
+  ctx: ExplainContext,
+  f: Failure | null = null,
+): Explanation | null {
   const t = ctx.history.taintBefore(g, ctx.record.index);
   if (t === null) return null;
   const v = ctx.record.pre.graphs[g];
@@ -300,7 +334,7 @@ function damageOf(g: string, message: string | null, ctx: ExplainContext): Expla
   let what: string | null = root;
   if (message !== null) {
     const kind = DAMAGE.find((d) => d.says.test(message));
-    what = kind === undefined ? null : kind.residue(v, root);
+    what = kind === undefined ? null : kind.residue(v, root, readsOf(f, ctx));
   }
   if (what === null) return null;
   return {
@@ -704,7 +738,7 @@ const RULES: readonly Rule[] = [
       if (f.graph === null) return null;
       if (f.code === "schema_apply_failed" && !/could not (open|initialize) graph/.test(f.message))
         return null;
-      return damageOf(f.graph, f.message, ctx);
+      return damageOf(f.graph, f.message, ctx, f);
     },
   },
   {
