@@ -77,6 +77,7 @@ export function modelSystem(): System {
             reason: q.reason,
           })),
           failureCode: r.code,
+          failureMessage: r.message,
           diagnostics,
         };
       }

@@ -46,6 +46,8 @@ export interface BootView {
   }>;
   /** On failure: the stable code and the diagnostics' codes and paths. */
   readonly failureCode: string | null;
+  /** On failure: the refusal's own message (a refusal may carry no diagnostic of its own). */
+  readonly failureMessage?: string;
   readonly diagnostics: readonly Diag[];
   /** What a ready server enforces, to hold against what apply recorded (absent when failed). */
   readonly enforced?: Enforced;

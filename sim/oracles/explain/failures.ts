@@ -79,7 +79,7 @@ function collect(o: Outcome, step: Step | Action, actor: number, out: Failure[])
           op,
           actor,
           code: v.failureCode ?? "boot_failed",
-          message: "",
+          message: v.failureMessage ?? "",
           graph: null,
         });
       return;
