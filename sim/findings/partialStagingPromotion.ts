@@ -59,7 +59,11 @@ export const partialStagingPromotion: KnownFinding = {
       (v.oracle === "accepted-means-servable" &&
         v.code === "applied_graph_not_served" &&
         v.observed.includes(bricked) &&
-        !v.observed.includes(AMBIGUOUS_STAGING));
+        !v.observed.includes(AMBIGUOUS_STAGING)) ||
+      // ...or, when the bricked graphs were all the server had, it refuses to boot at all.
+      (v.oracle === "accepted-means-servable" &&
+        v.code === "accepted_config_refused" &&
+        allOpensBricked(v.observed, bricked));
     if (!symptom) return false;
     // Between the first and the last of the three staging writes: after the pg (or ir) write
     // landed and before the state write did.
@@ -73,3 +77,17 @@ export const partialStagingPromotion: KnownFinding = {
     );
   },
 };
+
+/**
+ * A refused boot whose only errors are graph opens that failed on the bricked contract: the
+ * server opened no graph (`no_graphs_opened`), and each graph it could not open says `bricked`.
+ */
+function allOpensBricked(observed: string, bricked: string): boolean {
+  const m = /^boot failed with no_graphs_opened: (.+)$/s.exec(observed);
+  if (m === null) return false;
+  const diags = (m[1] as string).split(/; (?=\[)/);
+  return diags.every(
+    (d) =>
+      d.startsWith("[graph_open_failed] ") && d.includes(bricked) && !d.includes(AMBIGUOUS_STAGING),
+  );
+}
