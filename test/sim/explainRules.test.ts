@@ -217,50 +217,6 @@ describe("explanation rules", () => {
     );
     expect(explain(f, { ...context, history: { ...context.history, events } })).toBeNull();
   });
-  it("bundle-unloadable: with the lock off, a boot that read the ledger a concurrent apply had just written, binding an unloadable bundle to cluster", async () => {
-    // Seed 25: the apply writes state.json binding policy.base to cluster, then the boot reads
-    // it and the server policy loader refuses the bundle (default seed 17108). The refusal
-    // carries its message (it has no diagnostic of its own).
-    const {
-      failure: f,
-      context,
-      violations,
-    } = await failureOf(
-      "server_policy_invalid",
-      `  - op: edit-policy
-    change: cluster-and-graph
-  - op: concurrently
-    actors:
-      - { op: apply }
-      - { op: boot }
-`,
-      "  stateLock: false\n",
-      25,
-    );
-    expect(f).toMatchObject({ what: "boot", op: "boot", actor: 1 });
-    expect(f.message).toMatch(/uses per-graph action 'read' in a Server policy file/);
-    expect(explain(f, context)).toEqual({
-      kind: "contention",
-      rule: "bundle-unloadable",
-      with: expect.stringMatching(/^policy\.base bound to cluster: .*, as written in this step$/),
-    });
-    expect(violations).toEqual([]);
-    // The ledger before the step binds no bundle to cluster: only the boot's read of the
-    // concurrent write explains it (not an actor of a concurrent step: nothing does).
-    expect(explain({ ...f, actor: -1 }, context)).toBeNull();
-    const r = context.record;
-    const write = context.history.events.findIndex(
-      (e, i) =>
-        i >= r.traceFrom &&
-        e.t === "call" &&
-        e.key === "__cluster/state.json" &&
-        e.step === "cluster.state.write",
-    );
-    const events = context.history.events.map((e, i) =>
-      i === write && e.t === "call" ? { ...e, result: "error:io" } : e,
-    );
-    expect(explain(f, { ...context, history: { ...context.history, events } })).toBeNull();
-  });
   // An approved delete of archive (config edit, apply, approval), then an apply that carries
   // it out while an agent creates a branch of archive: the seeded scheduler decides where the
   // prefix delete lands among the branch create's calls.

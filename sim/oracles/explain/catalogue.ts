@@ -320,27 +320,6 @@ function readsOf(f: Failure | null, ctx: ExplainContext): ReadonlyMap<string, st
   return out;
 }
 
-/**
- * The ledger a failing actor read: the one before the step, or, when a concurrent actor of the
- * step wrote `__cluster/state.json` (upstream serve reads it without the ledger lock) and its
- * last write came before the failing actor's last read of it, the one after the step.
- */
-function ledgerReadBy(f: Failure, ctx: ExplainContext): StepRecord["pre"]["ledger"] {
-  const r = ctx.record;
-  if (f.actor < 0 || r.step.op !== "concurrently") return r.pre.ledger;
-  const me = pidOf(ctx.history, r, `${f.op}#${r.index}.${f.actor}`);
-  const LEDGER = "__cluster/state.json";
-  let read = -1;
-  let wrote = -1;
-  for (let i = r.traceFrom; i < r.traceTo; i++) {
-    const e = ctx.history.events[i];
-    if (e?.t !== "call" || e.key !== LEDGER) continue;
-    if (e.pid === me && e.op === "get" && e.result === "ok") read = i;
-    else if (e.pid !== me && WRITES.has(e.op) && e.result === "ok") wrote = i;
-  }
-  return wrote >= 0 && wrote < read ? r.post.ledger : r.pre.ledger;
-}
-
 /** The residue a disturbed step left on a graph that explains this refusal, by name. */
 function damageOf(
   g: string,
@@ -847,9 +826,8 @@ const RULES: readonly Rule[] = [
     codes: ["graph_policy_invalid", "server_policy_invalid"],
     explain(f, ctx) {
       const scope = f.code === "server_policy_invalid" ? "cluster" : `graph.${f.graph ?? ""}`;
-      const r = ctx.record;
-      const ledger = ledgerReadBy(f, ctx);
-      const bound = Object.entries(ledger?.resources ?? {}).filter(
+      const resources = ctx.record.pre.ledger?.resources ?? {};
+      const bound = Object.entries(resources).filter(
         ([, e]) => Array.isArray(e.applies_to) && e.applies_to.includes(scope),
       );
       const [addr, entry] =
@@ -858,11 +836,9 @@ const RULES: readonly Rule[] = [
         typeof entry?.digest === "string" ? ctx.sourcesByDigest.get(entry.digest) : undefined;
       if (addr === undefined || text === undefined) return null;
       const refusal = ctx.deps.bundleRefusal(text, scope);
-      if (refusal === null) return null;
-      const residue = `${addr} bound to ${scope}: ${refusal}`;
-      return ledger === r.pre.ledger
-        ? { kind: "refusal", rule: this.name, residue }
-        : { kind: "contention", rule: this.name, with: `${residue}, as written in this step` };
+      return refusal === null
+        ? null
+        : { kind: "refusal", rule: this.name, residue: `${addr} bound to ${scope}: ${refusal}` };
     },
   },
   {
