@@ -2,6 +2,7 @@ import type { FailpointName } from "../../src/catalog/failpoints.ts";
 import type { Rng } from "../../src/world/rng.ts";
 import { OPS, type OpName } from "../ops/index.ts";
 import type { Crash, ScriptedScenario, Step } from "../scenario/schema.ts";
+import { onHandlerStep } from "../universe/handlerSteps.ts";
 import { reachableFailpoints } from "../universe/reach.ts";
 import { FAILPOINT_FAMILIES } from "../universe/swarm.ts";
 import type { Lab, Parent } from "./parent.ts";
@@ -161,28 +162,8 @@ export async function targetPair(
   return null;
 }
 
-/**
- * Writes on error and cleanup paths (the sampler's list, sim/universe/sampler.ts): where a
- * second fault after an injected error hurts most, and which a probe without that error never
- * passes.
- */
-const HANDLER_STEPS = [
-  "cluster.sidecar.delete_unmoved.",
-  "cluster.sidecar.delete_create_unmoved.",
-  "cluster.sidecar.rewrite.",
-  "cluster.sidecar.delete_completed.",
-  "cluster.lock.release.",
-  "cluster.approval.consume.",
-  "engine.branch.delete.",
-  "engine.schema_apply.sidecar_delete.",
-  "engine.init.cleanup_schema_files.",
-  "engine.recovery.",
-] as const;
-
 export function handlerCrash(rng: Rng, op: OpName, first: string): Crash | null {
-  const handlers = reachableFailpoints(op).filter(
-    (f) => f !== first && HANDLER_STEPS.some((h) => f.startsWith(h)),
-  );
+  const handlers = reachableFailpoints(op).filter((f) => f !== first && onHandlerStep(f));
   if (handlers.length === 0) return null;
   return {
     kind: "failpoint",

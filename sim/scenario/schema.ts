@@ -3,6 +3,7 @@ import { isDefectName } from "../../src/world/defects.ts";
 import { FAULT_KIND_NAMES, FAULTS_WITH_ARG } from "../../src/world/faultKinds.ts";
 import { BACKEND_PROFILES, DEFAULT_BACKEND_PROFILE } from "../../src/world/store/profiles.ts";
 import { EDIT_OPS, OP_NAMES, OPS, type OpName, type OpTable } from "../ops/index.ts";
+import { LEGACY_KINDS } from "../ops/legacyStrip.ts";
 import type { StepOf } from "../ops/OpSpec.ts";
 import { FailpointNameSchema, graphId } from "./primitives.ts";
 import { SwarmSchema } from "./swarm.ts";
@@ -216,8 +217,12 @@ export const FixtureSchema = z
     converged: z.boolean().default(true),
     /** People loaded into every graph at birth, so oracles can check that data survives. */
     rows: z.number().int().min(0).max(50).default(0),
-    /** Strip metadata from the ledger after birth, as an older Omnigraph would have written it. */
-    legacy: z.array(z.enum(["policy-bindings", "embedding-profile"])).default([]),
+    /**
+     * Age the cluster after birth as an older Omnigraph would have left it: ledger metadata
+     * stripped (`policy-bindings`, `embedding-profile`), or graphs without a schema contract
+     * (`schema-contract`).
+     */
+    legacy: z.array(z.enum(LEGACY_KINDS)).default([]),
     /**
      * The storage upstream runs over (src/world/store/profiles.ts): the model's own atomic
      * object store, S3 (rename as copy then delete, prefix deletes object by object), or a

@@ -184,7 +184,7 @@ export class Universe {
             );
         }
       }
-      for (const what of f.legacy) await stripLegacy(this.world, what);
+      for (const what of f.legacy) await stripLegacy(this.world, what, f.graphs);
     }
     this.lastObs = await this.observe();
   }

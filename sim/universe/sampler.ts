@@ -7,6 +7,7 @@ import { OPS, type OpName, opSpec } from "../ops/index.ts";
 import type { DrawView } from "../ops/OpSpec.ts";
 import type { Crash, CrashPlan, GenerativeScenario, Race, Step } from "../scenario/schema.ts";
 import type { DesiredConfig } from "./desired.ts";
+import { onHandlerStep } from "./handlerSteps.ts";
 import type { Observation } from "./observe.ts";
 import { reachableFailpoints } from "./reach.ts";
 import { remedyStep } from "./respond.ts";
@@ -27,27 +28,8 @@ export interface SamplerState {
   readonly reachCounts?: ReadonlyMap<string, number>;
 }
 
-/**
- * Writes that run on error and cleanup paths: where a second fault hurts most (BUGGIFY's
- * lesson: error handlers are the least exercised code).
- */
-const HANDLER_STEPS = [
-  "cluster.sidecar.delete_unmoved.",
-  "cluster.sidecar.delete_create_unmoved.",
-  "cluster.sidecar.rewrite.",
-  "cluster.sidecar.delete_completed.",
-  "cluster.lock.release.",
-  "cluster.approval.consume.",
-  "engine.branch.delete.",
-  "engine.schema_apply.sidecar_delete.",
-  "engine.init.cleanup_schema_files.",
-  "engine.recovery.",
-] as const;
-
 /** Every catalogued failpoint on an error-handling path (a constant of the catalog). */
-const HANDLERS: ReadonlySet<string> = new Set(
-  ALL_FAILPOINTS.filter((f) => HANDLER_STEPS.some((h) => f.startsWith(h))),
-);
+const HANDLERS: ReadonlySet<string> = new Set(ALL_FAILPOINTS.filter((f) => onHandlerStep(f)));
 
 /** A step before its crash plan: each kind of step without `crash` and `expect`. */
 type Drawn = Step extends infer S ? (S extends Step ? Omit<S, "crash" | "expect"> : never) : never;

@@ -28,8 +28,8 @@ export interface OpenOptions {
 
 /**
  * Opens a graph root (spec §4.3). A read-write open first reconciles schema staging and
- * then sweeps engine sidecars (roll forward or back); a read-only open writes nothing and
- * so sees any pre-recovery state as it is.
+ * then sweeps engine sidecars (roll forward or back); a read-only open recovers nothing and
+ * so sees any pre-recovery state as it is. Either mode bootstraps a missing schema contract.
  */
 export async function openGraph(
   proc: Process,
@@ -72,16 +72,14 @@ export async function openGraph(
         `graph is missing persisted schema state and has public branches (${publicNonMain.join(", ")}); public branches block schema evolution entirely`,
       );
     }
-    // Upstream bootstraps the contract from the live source on any open; the model only
-    // does so read-write, so that a read-only open never writes.
-    if (mode === "read_write") {
-      await writeContract(storage, current.ir, {
-        irRel: SCHEMA_IR,
-        irStep: "engine.recovery.bootstrap_schema_ir",
-        stateRel: SCHEMA_STATE,
-        stateStep: "engine.recovery.bootstrap_schema_state",
-      });
-    }
+    // Bootstrapped on every open, read-only ones included, as upstream does: the one place a
+    // read-only open writes (and so where F23's window opens at sweeps, proofs and boots too).
+    await writeContract(storage, current.ir, {
+      irRel: SCHEMA_IR,
+      irStep: "engine.recovery.bootstrap_schema_ir",
+      stateRel: SCHEMA_STATE,
+      stateStep: "engine.recovery.bootstrap_schema_state",
+    });
   }
   const ctx: GraphContext = {
     proc,

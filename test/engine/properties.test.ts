@@ -79,18 +79,30 @@ describe("properties", () => {
 });
 
 describe("more engine behaviour", () => {
-  it("a read-write open bootstraps a missing contract when only main exists; read-only does not write", async () => {
+  it.each(["read_only", "read_write"] as const)(
+    "a %s open bootstraps a missing contract when only main exists (upstream load_or_bootstrap_schema_contract runs in both modes)",
+    async (mode) => {
+      const h = new Harness();
+      await h.init(V1);
+      const p = h.proc();
+      const ir = await p.storage.read(`${ROOT}/_schema.ir.json`);
+      await p.storage.delete("engine.init.cleanup_schema_files", `${ROOT}/_schema.ir.json`);
+      await p.storage.delete("engine.init.cleanup_schema_files", `${ROOT}/__schema_state.json`);
+      const g = await h.open(mode);
+      expect(g.schemaSource()).toBe(V1);
+      expect(await g.mainVersion()).toBe(1);
+      const keys = dump(h.world).map(([k]) => k);
+      expect(keys).toContain(`${ROOT}/__schema_state.json`);
+      expect(await p.storage.read(`${ROOT}/_schema.ir.json`)).toBe(ir);
+    },
+  );
+
+  it("a read-only open that finds the contract writes nothing", async () => {
     const h = new Harness();
     await h.init(V1);
-    const p = h.proc();
-    await p.storage.delete("engine.init.cleanup_schema_files", `${ROOT}/_schema.ir.json`);
-    await p.storage.delete("engine.init.cleanup_schema_files", `${ROOT}/__schema_state.json`);
     const before = dump(h.world);
     expect((await h.open("read_only")).schemaSource()).toBe(V1);
     expect(dump(h.world)).toEqual(before);
-    const g = await h.open();
-    expect(await g.mainVersion()).toBe(1);
-    expect(dump(h.world).map(([k]) => k)).toContain(`${ROOT}/__schema_state.json`);
   });
 
   it("a same-handle retry after a Phase-B failure meets a stale table head until a reopen", async () => {
