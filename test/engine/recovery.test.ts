@@ -193,6 +193,33 @@ describe("engine recovery at the next read-write open (spec §4.8)", () => {
     }
   });
 
+  it("a sidecar listed and then deleted by a concurrent finisher fails the open (upstream reads each listed sidecar with no allowance for absence); the next open converges", async () => {
+    const { h, g } = await seeded();
+    await failApply(g, h, "schema_apply.before_staging_write");
+    const [sidecar] = sidecarKeys(h.world);
+    if (sidecar === undefined) throw new Error("the failed apply left no sidecar");
+    // The finisher's delete lands between the opener's listing and its read of the sidecar.
+    let raced = false;
+    const store = h.world.store;
+    const list = store.list.bind(store);
+    store.list = async (dir: string) => {
+      const names = await list(dir);
+      if (!raced && dir === `${ROOT}/__recovery` && names.length > 0) {
+        raced = true;
+        await store.delete(sidecar);
+      }
+      return names;
+    };
+    const err = await engineError(h.open());
+    store.list = list;
+    expect(raced).toBe(true);
+    expect(err.message).toContain(sidecar);
+    // The next open (no race) finds no sidecar left to act on.
+    const g2 = await h.open();
+    expect(g2.schemaSource()).toBe(V1);
+    expect(sidecarKeys(h.world)).toEqual([]);
+  });
+
   it("a crash in the middle of a roll-back is rolled back again by the next open", async () => {
     const { h, g } = await seeded();
     await failApply(g, h, "schema_apply.before_staging_write");
