@@ -90,6 +90,40 @@ describe("explanation rules", () => {
     expect(explain(f, { ...context, record })).toBeNull();
   });
 
+  it("branch-exists: a create of a branch the graph already has is refused; without the branch on record nothing explains it", async () => {
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "branch_exists",
+      `  - op: branch-create
+    graph: knowledge
+    branch: feature
+  - op: branch-create
+    graph: knowledge
+    branch: feature
+    expect: { ok: false, codes: [branch_exists] }`,
+    );
+    expect(violations).toEqual([]);
+    expect(explain(f, context)).toEqual({
+      kind: "refusal",
+      rule: "branch-exists",
+      residue: "branch feature of knowledge",
+    });
+    const pre = context.record.pre;
+    const knowledge = pre.graphs.knowledge;
+    if (knowledge === undefined) throw new Error("knowledge was not observed");
+    const without = {
+      ...context,
+      record: {
+        ...context.record,
+        pre: { ...pre, graphs: { ...pre.graphs, knowledge: { ...knowledge, branches: [] } } },
+      },
+    };
+    expect(explain(f, without)).toBeNull();
+  });
+
   it("graph-created-concurrently: with the lock off, the apply whose init finds the graph made by the other", async () => {
     const {
       failure: f,

@@ -58,6 +58,7 @@ export type RuleName =
   | "partial-root"
   | "unsupported-change"
   | "non-main-branches"
+  | "branch-exists"
   | "schema-apply-busy"
   | "write-lease-lost"
   | "graph-damaged"
@@ -519,6 +520,21 @@ const RULES: readonly Rule[] = [
           rule: this.name,
           residue: `branches ${names.join(", ")} of ${g}`,
         };
+      const other = otherActor(f, r, new Set(["branch-create"]), g);
+      return other === null ? null : { kind: "contention", rule: this.name, with: other };
+    },
+  },
+  {
+    name: "branch-exists",
+    says: "a branch create names a branch the graph already has, or one a concurrent create made first",
+    codes: ["branch_exists"],
+    message: /branch '([^']+)' already exists/,
+    explain(f, { record: r }) {
+      const g = f.graph;
+      const b = this.message?.exec(f.message)?.[1];
+      if (g === null || b === undefined || f.op !== "branch-create") return null;
+      if ((r.pre.graphs[g]?.branches ?? []).includes(b))
+        return { kind: "refusal", rule: this.name, residue: `branch ${b} of ${g}` };
       const other = otherActor(f, r, new Set(["branch-create"]), g);
       return other === null ? null : { kind: "contention", rule: this.name, with: other };
     },
