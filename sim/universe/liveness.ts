@@ -237,6 +237,9 @@ function variantOf(text: string | null): SchemaVariant | null {
   return null;
 }
 
+/** The engine's advice on a stale view: refresh the handle and run the command again. */
+const RETRY_ADVISED = /stale view of '[^']+'.* refresh and retry/;
+
 /**
  * After the server boots, the operator makes apply converge: what still blocks it is the
  * config asking for what the engine refuses (an unsupported schema change: put back the live
@@ -267,7 +270,9 @@ async function convergencePhase(
     if (view === null) break;
     if (view.converged) return { converged: true, note: "" };
     last = view.diagnostics;
-    redo = acted || refreshed;
+    // A stale view asks for a retry ("refresh and retry"): the failed apply's own sidecar,
+    // rolled back by the next open, re-pins the table the stale view tripped on.
+    redo = acted || refreshed || view.diagnostics.some((d) => RETRY_ADVISED.test(d.message));
   }
   const blocking = last
     .filter((d) => d.severity === "error" || d.code === "apply_dependency_blocked")
