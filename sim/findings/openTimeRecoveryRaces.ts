@@ -6,6 +6,8 @@ import type { KnownFinding } from "./KnownFinding.ts";
 const TORN = /failed with \w+ on '([^']+)': .*schema evolution is locked down/;
 const STAGING_GONE =
   /(rename source|object) 'graphs\/([^/']+)\.omni\/([^']+\.staging|__recovery\/[^']+\.json)'/;
+/** The second roll-back of one engine sidecar found its restored table version taken. */
+const RESTORE_TAKEN = /failed with conflict on '([^']+)': table version \d+ already exists for /;
 /** The second roll-forward of one engine sidecar lost the manifest compare-and-swap. */
 const CAS_LOST = /failed with \w+ on '([^']+)': stale view of '/;
 
@@ -40,7 +42,7 @@ export const openTimeRecoveryRaces: KnownFinding = {
   title:
     "open-time recovery is not safe against a concurrent process: an open racing another open's recovery, or a live schema apply, fails",
   summary:
-    "A read-write open runs the engine's schema-staging recovery whenever it finds staging files next to a SchemaApply sidecar, without asking whether a schema apply is still running: the schema-apply lock branch is consulted by schema apply only. Opened while another process's apply is between its staging writes and its promotion, the open starts recovering a live apply: both promote the same staging files, and whichever comes second finds nothing and fails (the open, or the live apply itself). Two read-write opens of a graph with one pending engine sidecar race the same way: both roll it forward, and the open whose manifest compare-and-swap loses fails instead of finding the work done, although the only residue was recoverable; an open that listed the engine sidecar another process then retired fails reading it. With the ledger lock off, two applies meet this way; with it on, a server boot, an agent's insert or any engine writer opening the graph during an apply or another open does.",
+    "A read-write open runs the engine's schema-staging recovery whenever it finds staging files next to a SchemaApply sidecar, without asking whether a schema apply is still running: the schema-apply lock branch is consulted by schema apply only. Opened while another process's apply is between its staging writes and its promotion, the open starts recovering a live apply: both promote the same staging files, and whichever comes second finds nothing and fails (the open, or the live apply itself). Two read-write opens of a graph with one pending engine sidecar race the same way: both roll it forward (or back), and the open whose manifest compare-and-swap (or table restore) loses fails instead of finding the work done, although the only residue was recoverable; an open that listed the engine sidecar another process then retired fails reading it. With the ledger lock off, two applies meet this way; with it on, a server boot, an agent's insert or any engine writer opening the graph during an apply or another open does.",
   codePath: [
     {
       file: "crates/omnigraph/src/db/omnigraph.rs",
@@ -64,6 +66,11 @@ export const openTimeRecoveryRaces: KnownFinding = {
     },
     {
       file: "crates/omnigraph/src/db/manifest/recovery.rs",
+      function: "restore_table_to_version",
+      role: "a roll-back restores each table with a Lance restore, a commit of its own: when a concurrent roll-back of the same sidecar committed that table version first, the restore conflicts and the open fails",
+    },
+    {
+      file: "crates/omnigraph/src/db/manifest/recovery.rs",
       function: "roll_forward_all",
       role: "publishes the roll-forward with the sidecar's expected table versions: a concurrent roll-forward of the same sidecar makes it a stale view, and the open fails",
     },
@@ -78,7 +85,8 @@ export const openTimeRecoveryRaces: KnownFinding = {
     const g =
       STAGING_GONE.exec(v.observed)?.[2] ??
       TORN.exec(v.observed)?.[1] ??
-      CAS_LOST.exec(v.observed)?.[1];
+      CAS_LOST.exec(v.observed)?.[1] ??
+      RESTORE_TAKEN.exec(v.observed)?.[1];
     const rec = input.records[v.step];
     if (g === undefined || rec === undefined || rec.step.op !== "concurrently") return false;
     // Two processes of the step worked on that graph and one of them ran open-time recovery
