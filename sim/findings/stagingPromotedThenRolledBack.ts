@@ -53,16 +53,19 @@ export const stagingPromotedThenRolledBack: KnownFinding = {
     )
       return false;
     // An earlier open promoted that graph's staging in recovery and was then interrupted.
+    // A rename is one call on the model's store and on a local filesystem; on S3 it is a copy
+    // then a delete, and the schema is promoted once the copy onto _schema.pg landed.
     const pg = `graphs/${g}.omni/_schema.pg.staging`;
+    const live = `graphs/${g}.omni/_schema.pg`;
     return interruptedAfter(
       input,
       v.step,
       (e) =>
         e.t === "call" &&
-        e.op === "rename" &&
-        e.key.split(" -> ")[0] === pg &&
         e.step === "engine.recovery.promote_staging" &&
-        !e.result.startsWith("error"),
+        !e.result.startsWith("error") &&
+        ((e.op === "rename" && e.key.split(" -> ")[0] === pg) ||
+          (e.op === "put" && e.key === live)),
     );
   },
 };
