@@ -124,6 +124,40 @@ describe("explanation rules", () => {
     expect(explain(f, without)).toBeNull();
   });
 
+  it("branch-absent: a delete of a branch the graph does not have is refused; with the branch on record nothing explains it", async () => {
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "branch_not_found",
+      `  - op: branch-delete
+    graph: knowledge
+    branch: review
+    expect: { ok: false, codes: [branch_not_found] }`,
+    );
+    expect(violations).toEqual([]);
+    expect(explain(f, context)).toEqual({
+      kind: "refusal",
+      rule: "branch-absent",
+      residue: "no branch review on knowledge",
+    });
+    const pre = context.record.pre;
+    const knowledge = pre.graphs.knowledge;
+    if (knowledge === undefined) throw new Error("knowledge was not observed");
+    const had = {
+      ...context,
+      record: {
+        ...context.record,
+        pre: {
+          ...pre,
+          graphs: { ...pre.graphs, knowledge: { ...knowledge, branches: ["review"] } },
+        },
+      },
+    };
+    expect(explain(f, had)).toBeNull();
+  });
+
   it("graph-created-concurrently: with the lock off, the apply whose init finds the graph made by the other", async () => {
     const {
       failure: f,

@@ -59,6 +59,7 @@ export type RuleName =
   | "unsupported-change"
   | "non-main-branches"
   | "branch-exists"
+  | "branch-absent"
   | "schema-apply-busy"
   | "write-lease-lost"
   | "graph-damaged"
@@ -536,6 +537,21 @@ const RULES: readonly Rule[] = [
       if ((r.pre.graphs[g]?.branches ?? []).includes(b))
         return { kind: "refusal", rule: this.name, residue: `branch ${b} of ${g}` };
       const other = otherActor(f, r, new Set(["branch-create"]), g);
+      return other === null ? null : { kind: "contention", rule: this.name, with: other };
+    },
+  },
+  {
+    name: "branch-absent",
+    says: "a branch delete names a branch the graph does not have, or one a concurrent delete removed first",
+    codes: ["branch_not_found"],
+    message: /branch '([^']+)' not found/,
+    explain(f, { record: r }) {
+      const g = f.graph;
+      const b = this.message?.exec(f.message)?.[1];
+      if (g === null || b === undefined || f.op !== "branch-delete") return null;
+      if (!(r.pre.graphs[g]?.branches ?? []).includes(b))
+        return { kind: "refusal", rule: this.name, residue: `no branch ${b} on ${g}` };
+      const other = otherActor(f, r, new Set(["branch-delete"]), g);
       return other === null ? null : { kind: "contention", rule: this.name, with: other };
     },
   },
