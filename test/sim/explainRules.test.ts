@@ -4,6 +4,7 @@ import { type Failure, failuresOf } from "../../sim/oracles/explain/failures.ts"
 import { buildHistory } from "../../sim/oracles/explain/history.ts";
 import { jobContext } from "../../sim/orchestrator/runJob.ts";
 import { parseScenarioText } from "../../sim/scenario/load.ts";
+import { findScenario, shippedScenarios } from "../../sim/scenario/registry.ts";
 import type { ScriptedScenario } from "../../sim/scenario/schema.ts";
 import { modelOracleDeps } from "../../sim/universe/modelSystem.ts";
 import { runUniverse } from "../../sim/universe/run.ts";
@@ -156,6 +157,37 @@ describe("explanation rules", () => {
       },
     };
     expect(explain(f, had)).toBeNull();
+  });
+
+  it("provider-key-unset: a boot that read the ledger a concurrent apply had just written (default seed 20586, lock off)", async () => {
+    const { universe: u } = await runUniverse(
+      { scenario: findScenario("default", shippedScenarios()), seed: 20586, defects: [] },
+      ctx,
+    );
+    const record = u.records[1];
+    if (record === undefined) throw new Error("no step 1");
+    const history = buildHistory(u.records, u.world.trace.events);
+    const context: ExplainContext = {
+      record,
+      history,
+      deps: modelOracleDeps,
+      sourcesByDigest: u.sourcesByDigest,
+    };
+    const quarantines = failuresOf(record).filter(
+      (f) => f.code === "embedding_provider_unresolved",
+    );
+    expect(quarantines.map((f) => f.graph).sort()).toEqual(["archive", "knowledge"]);
+    for (const f of quarantines)
+      expect(explain(f, context)).toMatchObject({
+        kind: "refusal",
+        rule: "provider-key-unset",
+        residue: expect.stringMatching(
+          /names unset \$\{OMNIGRAPH_SIM_UNSET_KEY\}, applied by apply#1\.0$/,
+        ),
+      });
+    // Without the concurrent write (the ledger after the step as it was before it), nothing does.
+    const alone = { ...context, record: { ...record, post: record.pre } };
+    for (const f of quarantines) expect(explain(f, alone)).toBeNull();
   });
 
   it("graph-created-concurrently: with the lock off, the apply whose init finds the graph made by the other", async () => {

@@ -4,7 +4,7 @@ import { OP_NAMES, OPS } from "../../ops/index.ts";
 import type { OpTraits } from "../../ops/OpSpec.ts";
 import type { Action } from "../../scenario/schema.ts";
 import { queryValidAgainst } from "../../universe/liveness.ts";
-import { type GraphView, ROOT_OF } from "../../universe/observe.ts";
+import { type GraphView, type Observation, ROOT_OF } from "../../universe/observe.ts";
 import type { StepRecord } from "../../universe/records.ts";
 import { SCHEMA_TEXT } from "../../universe/texts.ts";
 import { SIM_ENV } from "../../universe/Universe.ts";
@@ -899,17 +899,28 @@ const RULES: readonly Rule[] = [
     says: "serve quarantines a graph whose applied provider profile names an api key variable the server's environment lacks",
     codes: ["embedding_provider_unresolved"],
     explain(f, { record: r }) {
-      const res = r.pre.ledger?.resources ?? {};
-      const bound = res[`graph.${f.graph ?? ""}`]?.embedding_provider;
-      const profile = typeof bound === "string" ? res[bound]?.embedding_profile : undefined;
-      const key =
-        typeof profile === "object" && profile !== null
-          ? (profile as Record<string, unknown>).api_key
-          : undefined;
-      const name = typeof key === "string" ? /^\s*\$\{(.+)\}\s*$/.exec(key)?.[1] : undefined;
-      return name !== undefined && !Object.hasOwn(SIM_ENV, name) && f.message.includes(name)
-        ? { kind: "refusal", rule: this.name, residue: `${bound} names unset \${${name}}` }
-        : null;
+      const unset = (ledger: Observation["ledger"]): string | null => {
+        const res = ledger?.resources ?? {};
+        const bound = res[`graph.${f.graph ?? ""}`]?.embedding_provider;
+        const profile = typeof bound === "string" ? res[bound]?.embedding_profile : undefined;
+        const key =
+          typeof profile === "object" && profile !== null
+            ? (profile as Record<string, unknown>).api_key
+            : undefined;
+        const name = typeof key === "string" ? /^\s*\$\{(.+)\}\s*$/.exec(key)?.[1] : undefined;
+        return name !== undefined && !Object.hasOwn(SIM_ENV, name) && f.message.includes(name)
+          ? `${bound} names unset \${${name}}`
+          : null;
+      };
+      const before = unset(r.pre.ledger);
+      if (before !== null) return { kind: "refusal", rule: this.name, residue: before };
+      // Serve reads the ledger unlocked: a concurrent apply that recorded the profile before
+      // the boot read the ledger is what the boot enforced.
+      const other = otherActor(f, r, LEDGER_WRITERS);
+      const after = other === null ? null : unset(r.post.ledger);
+      return after === null
+        ? null
+        : { kind: "refusal", rule: this.name, residue: `${after}, applied by ${other}` };
     },
   },
   {
