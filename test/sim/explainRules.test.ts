@@ -190,6 +190,41 @@ describe("explanation rules", () => {
     for (const f of quarantines) expect(explain(f, alone)).toBeNull();
   });
 
+  it("contract-bootstrapped-concurrently: a refresh reads a legacy graph's contract between a concurrent apply's bootstrap writes (guided default seed 20020)", async () => {
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "graph_observation_error",
+      `  - op: edit-schema
+    graph: archive
+    change: add-optional
+  - op: edit-schema
+    graph: knowledge
+    change: add-optional
+  - op: concurrently
+    actors:
+      - op: refresh
+      - op: apply`,
+      "  provider: true\n  stateLock: false\n  rows: 3\n  legacy: [embedding-profile, policy-bindings, schema-contract]\n",
+      20020,
+    );
+    expect(violations).toEqual([]);
+    expect(explain(f, context)).toEqual({
+      kind: "contention",
+      rule: "contract-bootstrapped-concurrently",
+      with: "apply#2.1",
+    });
+    // The refresh's own reads, without the other's IR write before them, are not this race.
+    const events = context.history.events.map((e) =>
+      e.t === "call" && e.step === "engine.recovery.bootstrap_schema_ir"
+        ? { ...e, step: "engine.recovery.bootstrap_schema_state" }
+        : e,
+    );
+    expect(explain(f, { ...context, history: { ...context.history, events } })).toBeNull();
+  });
+
   it("graph-created-concurrently: with the lock off, the apply whose init finds the graph made by the other", async () => {
     const {
       failure: f,

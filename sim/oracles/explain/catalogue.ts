@@ -73,6 +73,7 @@ export type RuleName =
   | "graph-deleted-concurrently"
   | "graph-created-concurrently"
   | "create-swept-concurrently"
+  | "contract-bootstrapped-concurrently"
   | "rows-misfit-schema"
   | "bundle-unloadable"
   | "config-hostile"
@@ -307,6 +308,49 @@ function openedInInitGap(h: History, r: StepRecord, name: string): ReadonlyMap<s
   }
   return out;
 }
+
+/** The engine's refusal of a schema contract with one of its two files. */
+const INCOMPLETE_CONTRACT =
+  "graph schema state is incomplete (_schema.ir.json and __schema_state.json must either both exist or both be absent)";
+
+/**
+ * Graphs whose contract the actor `name` read in another process's bootstrap gap within the
+ * step: that process's `_schema.ir.json` had landed and its `__schema_state.json` had not when
+ * the actor read the state file and found it absent. Maps each graph to the bootstrapping actor.
+ */
+function readInBootstrapGap(h: History, r: StepRecord, name: string): ReadonlyMap<string, string> {
+  const me = pidOf(h, r, name);
+  const names = new Map<number, string>();
+  const open = new Map<string, number>();
+  const out = new Map<string, string>();
+  for (let i = r.traceFrom; i < r.traceTo; i++) {
+    const e = h.events[i];
+    if (e?.t === "spawn") names.set(e.pid, e.name);
+    if (e?.t !== "call") continue;
+    const g = GRAPH_OF_KEY.exec(e.key)?.[1];
+    if (g === undefined) continue;
+    if (
+      e.pid !== me &&
+      e.step === "engine.recovery.bootstrap_schema_ir" &&
+      (e.op === "put" || e.op === "ackloss")
+    )
+      open.set(g, e.pid);
+    else if (e.step === "engine.recovery.bootstrap_schema_state" && open.get(g) === e.pid)
+      open.delete(g);
+    else if (
+      e.pid === me &&
+      e.op === "get" &&
+      e.result === "absent" &&
+      e.key.endsWith("/__schema_state.json")
+    ) {
+      const by = open.get(g);
+      if (by !== undefined) out.set(g, names.get(by) ?? `p${by}`);
+    }
+  }
+  return out;
+}
+
+const GRAPH_OF_KEY = /^graphs\/([^/]+)\.omni\//;
 
 /** What the failing actor's calls of the step answered, by key (the last answer of each). */
 function readsOf(f: Failure | null, ctx: ExplainContext): ReadonlyMap<string, string> {
@@ -683,6 +727,36 @@ const RULES: readonly Rule[] = [
       // Every failed observation must be one of them: any other is not this contention.
       if (gaps.size < n) return null;
       return { kind: "contention", rule: this.name, with: [...new Set(gaps.values())].join(", ") };
+    },
+  },
+  {
+    name: "contract-bootstrapped-concurrently",
+    says: "an open that reads a graph's schema contract while another process's open is bootstrapping it (the IR written, the state not yet) finds it incomplete",
+    codes: [
+      "graph_observation_error",
+      "graph_open_failed",
+      "schema_contract",
+      "schema_apply_failed",
+      "graph_create_incomplete",
+    ],
+    explain(f, { record: r, history: h }) {
+      if (f.actor < 0) return null;
+      const gaps = readInBootstrapGap(h, r, `${f.op}#${r.index}.${f.actor}`);
+      if (gaps.size === 0) return null;
+      if (f.code === "graph_observation_error") {
+        // A refresh's summary: every failed observation must be one of these reads.
+        const n = Number(/^(\d+) graph observation\(s\) failed$/.exec(f.message)?.[1] ?? 0);
+        if (n === 0 || gaps.size < n) return null;
+        return {
+          kind: "contention",
+          rule: this.name,
+          with: [...new Set(gaps.values())].join(", "),
+        };
+      }
+      const by = f.graph === null ? undefined : gaps.get(f.graph);
+      return by !== undefined && f.message.includes(INCOMPLETE_CONTRACT)
+        ? { kind: "contention", rule: this.name, with: by }
+        : null;
     },
   },
   {
