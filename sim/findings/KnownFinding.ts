@@ -48,4 +48,10 @@ export interface KnownFinding {
   /** null when the sources record no later upstream fix. */
   readonly laterUpstream: LaterUpstreamChange | null;
   matches(v: Violation, input: JudgeInput): boolean;
+  /**
+   * Whether this finding is why the run's last boot left graph `g` out (quarantined, or not
+   * opened by a refused boot). Lets one liveness verdict about several graphs be attributed to
+   * the findings that left each out (sim/findings/leftOut.ts); as precise as `matches`.
+   */
+  leavesOut?(g: string, input: JudgeInput): boolean;
 }

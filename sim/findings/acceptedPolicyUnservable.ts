@@ -1,24 +1,12 @@
-import { graphIdOf } from "../../src/cluster/addresses.ts";
 import { PolicyEngine } from "../../src/server/policy.ts";
-import { QUARANTINE_CODES } from "../../src/server/result.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { Violation } from "../universe/result.ts";
 import type { BootView } from "../universe/system.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-
-const QUARANTINE: ReadonlySet<string> = new Set(QUARANTINE_CODES);
+import { lastBoot, leftOutBy } from "./leftOut.ts";
 
 /** Every graph the boot left out and why: its quarantines, and on a refusal their warnings. */
-function leftOut(v: BootView): Array<{ graphId: string; code: string }> {
-  const out = new Map<string, { graphId: string; code: string }>();
-  for (const q of v.quarantined) out.set(`${q.graphId}\0${q.code}`, q);
-  for (const d of v.diagnostics) {
-    const graphId = graphIdOf(d.path);
-    if (!QUARANTINE.has(d.code) || graphId === null) continue;
-    out.set(`${graphId}\0${d.code}`, { graphId, code: d.code });
-  }
-  return [...out.values()];
-}
+const leftOut = (v: BootView) => leftOutBy(v);
 
 /** The text of the bundle the ledger binds to `scope`, when exactly one is bound and known. */
 function boundBundle(input: JudgeInput, step: number, scope: string): string | null {
@@ -48,18 +36,20 @@ function boundEntry(
 }
 
 /**
- * The liveness phase's remedy held back: the operator reverted the bundle, but the last apply
- * before the last boot demoted that revert (`dependency_not_applied`: the desired bundle binds
- * a graph whose schema apply failed in that run), so the bundle the ledger still binds (one
- * that truly fails to load) is what refuses boot or quarantines each graph left unready.
+ * The run's last boot, with whether the ledger it read binds to a scope an unloadable bundle
+ * whose revert the apply before it demoted (`dependency_not_applied`). Null without a boot
+ * after an apply.
  */
-function revertHeldBack(v: Violation, input: JudgeInput): boolean {
-  if (v.code !== "boot_never_succeeds" && v.code !== "graph_never_ready") return false;
+function heldBackAtLastBoot(input: JudgeInput): {
+  readonly view: BootView;
+  readonly strict: boolean;
+  readonly heldBackUnloadable: (scope: string, kind: "graph" | "server") => boolean;
+} | null {
   const bootAt = input.records.findLastIndex((r) => r.outcome.kind === "boot");
   const boot = input.records[bootAt];
-  if (boot?.outcome.kind !== "boot") return false;
+  if (boot?.outcome.kind !== "boot") return null;
   const applied = input.records.slice(0, bootAt).findLast((r) => r.outcome.kind === "apply");
-  if (applied?.outcome.kind !== "apply") return false;
+  if (applied?.outcome.kind !== "apply") return null;
   const demoted = applied.outcome.view.changes.filter(
     (c) =>
       c.resource.startsWith("policy.") &&
@@ -77,14 +67,27 @@ function revertHeldBack(v: Violation, input: JudgeInput): boolean {
       kind === "server" ? PolicyEngine.loadServer(text) : PolicyEngine.loadGraph(text, scope)
     ).ok;
   };
-  const view = boot.outcome.view;
+  return { view: boot.outcome.view, strict: boot.strict, heldBackUnloadable };
+}
+
+/**
+ * The liveness phase's remedy held back: the operator reverted the bundle, but the last apply
+ * before the last boot demoted that revert (`dependency_not_applied`: the desired bundle binds
+ * a graph whose schema apply failed in that run), so the bundle the ledger still binds (one
+ * that truly fails to load) is what refuses boot or quarantines each graph left unready.
+ */
+function revertHeldBack(v: Violation, input: JudgeInput): boolean {
+  if (v.code !== "boot_never_succeeds" && v.code !== "graph_never_ready") return false;
+  const held = heldBackAtLastBoot(input);
+  if (held === null) return false;
+  const { view, strict, heldBackUnloadable } = held;
   if (v.code === "boot_never_succeeds") {
     if (view.ok) return false;
     if (view.failureCode === "server_policy_invalid")
       return heldBackUnloadable("cluster", "server");
     if (
       view.failureCode !== "no_graphs_opened" &&
-      !(boot.strict && view.failureCode === "strict_open_failed")
+      !(strict && view.failureCode === "strict_open_failed")
     )
       return false;
   } else {
@@ -226,6 +229,18 @@ export const acceptedPolicyUnservable: KnownFinding = {
     date: "2026-08-05",
     change:
       "load_desired parses every bundle with PolicyConfig::from_source and reports policy_invalid, so validate, plan and apply refuse it (541fcb50 adds the graph/server kind check, 5186165a one bundle per scope)",
+  },
+  leavesOut(g, input) {
+    // The last boot quarantined g for the bundle the ledger still binds to it, a bundle that
+    // truly fails to load and whose revert the apply before that boot held back.
+    const held = heldBackAtLastBoot(input);
+    if (held === null || lastBoot(input)?.outcome.view !== held.view) return false;
+    return leftOut(held.view).some(
+      (q) =>
+        q.graphId === g &&
+        q.code === "graph_policy_invalid" &&
+        held.heldBackUnloadable(`graph.${g}`, "graph"),
+    );
   },
   matches(v, input) {
     if (v.oracle === "serve-liveness") return revertHeldBack(v, input);

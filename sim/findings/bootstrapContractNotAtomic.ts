@@ -2,6 +2,7 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
+import { lastBoot, leftOutBy } from "./leftOut.ts";
 
 /** The engine's refusal of a contract with one of its two files. */
 export const INCOMPLETE_CONTRACT =
@@ -141,6 +142,16 @@ export const bootstrapContractNotAtomic: KnownFinding = {
   spec: ["§4.3"],
   scenario: "bootstrap-contract-not-atomic",
   laterUpstream: null,
+  leavesOut(g, input) {
+    const boot = lastBoot(input);
+    return (
+      boot !== null &&
+      leftOutBy(boot.outcome.view).some(
+        (q) => q.graphId === g && q.reason.includes(INCOMPLETE_CONTRACT),
+      ) &&
+      bootstrapStoppedBetween(input, g, Number.POSITIVE_INFINITY)
+    );
+  },
   matches(v, input) {
     if (v.oracle === "crash-contract" && v.code === "graph_unopenable") {
       const g = /^'([^']+)' opens/.exec(v.expected)?.[1];

@@ -2,6 +2,7 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
+import { lastBoot, leftOutBy } from "./leftOut.ts";
 
 const NEVER_READY = /^still not ready: ([^(]+)/;
 const NOT_READY_BOOTS = /^boot kept failing: round 1: boot failed: cluster_not_ready\b/;
@@ -64,6 +65,16 @@ export const removedGraphStaysPending: KnownFinding = {
   spec: ["§3.2", "§3.4", "§5.4"],
   scenario: "removed-graph-stays-pending",
   laterUpstream: null,
+  leavesOut(g, input) {
+    const boot = lastBoot(input);
+    return (
+      boot !== null &&
+      leftOutBy(boot.outcome.view).some(
+        (q) => q.graphId === g && q.code === "cluster_recovery_pending",
+      ) &&
+      removedWhilePending(input, g, Number.POSITIVE_INFINITY)
+    );
+  },
   matches(v, input) {
     if (v.oracle !== "serve-liveness") return false;
     const end = Number.POSITIVE_INFINITY;

@@ -1,5 +1,6 @@
 import type { TraceEvent } from "../../src/world/trace.ts";
 import type { KnownFinding } from "../findings/KnownFinding.ts";
+import { jointlyLeftOut } from "../findings/leftOut.ts";
 import type { JudgeInput, Oracle } from "../oracles/Oracle.ts";
 import type { KnownHit, Violation } from "./result.ts";
 
@@ -44,16 +45,19 @@ export function judge(
           continue;
         }
         const f = findings.find((k) => k.matches(v, input));
-        if (f !== undefined) {
-          known.push({
-            finding: f.id,
-            oracle: v.oracle,
-            code: v.code,
-            step: v.step,
-            expected: v.expected,
-            observed: v.observed,
-          });
-          verdicts.push(verdictEvent(v, ` (known: ${f.id})`));
+        // A verdict about several graphs may be several findings' together, one per graph.
+        const by = f !== undefined ? [f] : jointlyLeftOut(v, input, findings);
+        if (by !== null) {
+          for (const k of by)
+            known.push({
+              finding: k.id,
+              oracle: v.oracle,
+              code: v.code,
+              step: v.step,
+              expected: v.expected,
+              observed: v.observed,
+            });
+          verdicts.push(verdictEvent(v, ` (known: ${by.map((k) => k.id).join(" + ")})`));
           continue;
         }
         violations.push(v);
