@@ -1,5 +1,79 @@
+import type { JudgeInput } from "../oracles/Oracle.ts";
 import { sameSchema } from "../universe/modelSystem.ts";
+import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
+
+/**
+ * Before `r`, the ledger recorded for `g` a digest other than the live schema's, for a source
+ * that compiles to the very schema that is live: the comment-only divergence, and nothing else
+ * (a ledger lagging a real schema change is another story).
+ */
+function commentDivergence(input: JudgeInput, r: StepRecord, g: string): boolean {
+  const recorded = r.pre.ledger?.resources[`schema.${g}`]?.digest;
+  const live = r.pre.graphs[g];
+  if (typeof recorded !== "string" || live?.schemaText == null) return false;
+  if (recorded === live.schemaDigest) return false;
+  const recordedText = input.sourcesByDigest.get(recorded);
+  return recordedText !== undefined && sameSchema(recordedText, live.schemaText);
+}
+
+/**
+ * The sidecar `key` was armed by an apply whose schema apply of `g` failed with the graph's
+ * main version and live schema unchanged (the engine may have left its own sidecar, which is
+ * why sidecar-orphaned-by-rejection does not judge it), under the comment-only divergence:
+ * the proof could not retire it.
+ */
+function keptAfterComment(input: JudgeInput, key: string, g: string, before: number): boolean {
+  const w = input.records.find(
+    (r) =>
+      r.index < before &&
+      input.events
+        .slice(r.traceFrom, r.traceTo)
+        .some(
+          (e) =>
+            e.t === "call" &&
+            e.key === key &&
+            e.step === "cluster.sidecar.write" &&
+            e.result === "ok",
+        ),
+  );
+  if (w === undefined || w.outcome.kind !== "apply") return false;
+  const failed = w.outcome.view.diagnostics.some(
+    (d) => d.code === "schema_apply_failed" && d.path === `schema.${g}`,
+  );
+  const a = w.pre.graphs[g];
+  const b = w.post.graphs[g];
+  const unmoved =
+    a !== undefined &&
+    b !== undefined &&
+    a.mainVersion === b.mainVersion &&
+    a.schemaDigest === b.schemaDigest;
+  return failed && unmoved && commentDivergence(input, w, g);
+}
+
+const PENDING_QUARANTINE = /quarantine failed with cluster_recovery_pending on '([^']+)'/;
+const NONE_HEALTHY = /boot failed with cluster_no_healthy_graphs:/;
+
+/**
+ * A boot at `step` quarantined a graph (or, with every graph pending, refused) for sidecars
+ * that each such rejection kept: the serve-side cost of the kept sidecar.
+ */
+function quarantinedForKept(input: JudgeInput, observed: string, step: number): boolean {
+  const r = input.records[step];
+  if (r === undefined) return false;
+  const g = PENDING_QUARANTINE.exec(observed)?.[1];
+  const graphs =
+    g !== undefined
+      ? [g]
+      : NONE_HEALTHY.test(observed)
+        ? [...new Set(r.pre.sidecars.flatMap((s) => (s.valid && s.graphId ? [s.graphId] : [])))]
+        : [];
+  if (graphs.length === 0) return false;
+  return graphs.every((x) => {
+    const kept = r.pre.sidecars.filter((s) => s.valid && s.graphId === x);
+    return kept.length > 0 && kept.every((s) => keptAfterComment(input, s.key, x, step));
+  });
+}
 
 export const commentOnlyDigestDefeatsProof: KnownFinding = {
   id: "F5-comment-only-digest-defeats-proof",
@@ -28,6 +102,8 @@ export const commentOnlyDigestDefeatsProof: KnownFinding = {
   scenario: "comment-only-digest-proof",
   laterUpstream: null,
   matches(v, input) {
+    if (v.oracle === "outcomes-are-explained" && v.code === "unexplained_failure")
+      return quarantinedForKept(input, v.observed, v.step);
     if (
       v.oracle !== "sidecar-orphaned-by-rejection" ||
       v.code !== "sidecar_survived_pre_movement_rejection"
@@ -36,14 +112,6 @@ export const commentOnlyDigestDefeatsProof: KnownFinding = {
     const g = /for '([^']+)'/.exec(v.expected)?.[1];
     const rec = input.records[v.step];
     if (g === undefined || rec === undefined) return false;
-    // Before the step, the ledger recorded a digest other than the live schema's, for a source
-    // that compiles to the very schema that is live: the comment-only divergence, and nothing
-    // else (a ledger lagging a real schema change is another story).
-    const recorded = rec.pre.ledger?.resources[`schema.${g}`]?.digest;
-    const live = rec.pre.graphs[g];
-    if (typeof recorded !== "string" || live?.schemaText == null) return false;
-    if (recorded === live.schemaDigest) return false;
-    const recordedText = input.sourcesByDigest.get(recorded);
-    return recordedText !== undefined && sameSchema(recordedText, live.schemaText);
+    return commentDivergence(input, rec, g);
   },
 };

@@ -1003,11 +1003,23 @@ const RULES: readonly Rule[] = [
     codes: [
       "no_graphs_opened",
       "no_healthy_graphs",
+      "cluster_no_healthy_graphs",
       "strict_open_failed",
       "strict_settings_quarantine",
     ],
-    explain(_f, { record: r }) {
-      return r.outcome.kind === "boot" && r.outcome.view.quarantined.length > 0
+    explain(f, { record: r }) {
+      // The boot's own outcome (a concurrent step's boot actor, when there are several).
+      const o =
+        r.outcome.kind === "concurrent" && f.actor >= 0 ? r.outcome.outcomes[f.actor] : r.outcome;
+      if (o?.kind !== "boot") return null;
+      const v = o.view;
+      // Every applied graph pending: its per-graph warnings are judged as quarantines.
+      const pending =
+        f.code === "cluster_no_healthy_graphs" &&
+        v.diagnostics.some(
+          (d) => d.severity === "warning" && d.code === "cluster_recovery_pending",
+        );
+      return v.quarantined.length > 0 || pending
         ? { kind: "refusal", rule: this.name, residue: "the quarantines of this boot" }
         : null;
     },

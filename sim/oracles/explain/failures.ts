@@ -62,6 +62,14 @@ function collect(o: Outcome, step: Step | Action, actor: number, out: Failure[])
           graph: q.graphId,
         });
       if (v.ok) return;
+      // A refusal at the sidecar layer (every applied graph pending) lists no quarantines, only
+      // a warning per pending graph: each is judged as the quarantine it stands for.
+      for (const d of v.diagnostics) {
+        if (d.severity !== "warning" || d.code !== "cluster_recovery_pending") continue;
+        const graph = graphOf(d.path, d.message, step);
+        if (v.quarantined.some((q) => q.graphId === graph)) continue;
+        out.push({ what: "quarantine", op, actor, code: d.code, message: d.message, graph });
+      }
       const errors = v.diagnostics.filter((d) => d.severity === "error");
       for (const d of errors)
         out.push({
