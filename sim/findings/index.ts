@@ -2,6 +2,7 @@ import { acceptedPolicyUnservable } from "./acceptedPolicyUnservable.ts";
 import { bootRacesSidecarRetirement } from "./bootRacesSidecarRetirement.ts";
 import { bootstrapContractNotAtomic } from "./bootstrapContractNotAtomic.ts";
 import { commentOnlyDigestDefeatsProof } from "./commentOnlyDigestDefeatsProof.ts";
+import { deleteTombstoneLost } from "./deleteTombstoneLost.ts";
 import { droppedTypeCannotReturn } from "./droppedTypeCannotReturn.ts";
 import { initCleanupDestroysCommittedGraph } from "./initCleanupDestroysCommittedGraph.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
@@ -44,4 +45,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   removedGraphStaysPending,
   bootRacesSidecarRetirement,
   bootstrapContractNotAtomic,
+  deleteTombstoneLost,
 ];
