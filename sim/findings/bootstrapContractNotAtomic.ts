@@ -2,7 +2,7 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBoot, leftOutBy } from "./leftOut.ts";
+import { lastBootLeftOut } from "./leftOut.ts";
 
 /** The engine's refusal of a contract with one of its two files. */
 export const INCOMPLETE_CONTRACT =
@@ -143,12 +143,8 @@ export const bootstrapContractNotAtomic: KnownFinding = {
   scenario: "bootstrap-contract-not-atomic",
   laterUpstream: null,
   leavesOut(g, input) {
-    const boot = lastBoot(input);
     return (
-      boot !== null &&
-      leftOutBy(boot.outcome.view).some(
-        (q) => q.graphId === g && q.reason.includes(INCOMPLETE_CONTRACT),
-      ) &&
+      lastBootLeftOut(input, g, (q) => q.reason.includes(INCOMPLETE_CONTRACT)) &&
       bootstrapStoppedBetween(input, g, Number.POSITIVE_INFINITY)
     );
   },

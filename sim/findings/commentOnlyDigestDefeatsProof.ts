@@ -2,6 +2,7 @@ import type { JudgeInput } from "../oracles/Oracle.ts";
 import { sameSchema } from "../universe/modelSystem.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
+import { keptByRejection } from "./keptByRejection.ts";
 
 /**
  * Before `r`, the ledger recorded for `g` a digest other than the live schema's, for a source
@@ -18,37 +19,12 @@ function commentDivergence(input: JudgeInput, r: StepRecord, g: string): boolean
 }
 
 /**
- * The sidecar `key` was armed by an apply whose schema apply of `g` failed with the graph's
- * main version and live schema unchanged (the engine may have left its own sidecar, which is
- * why sidecar-orphaned-by-rejection does not judge it), under the comment-only divergence:
- * the proof could not retire it.
+ * The sidecar `key` was kept by an apply whose schema apply of `g` the engine rejected with the
+ * graph unmoved (it may have left its own sidecar, which is why sidecar-orphaned-by-rejection
+ * does not judge it), under the comment-only divergence: the proof could not retire it.
  */
 function keptAfterComment(input: JudgeInput, key: string, g: string, before: number): boolean {
-  const w = input.records.find(
-    (r) =>
-      r.index < before &&
-      input.events
-        .slice(r.traceFrom, r.traceTo)
-        .some(
-          (e) =>
-            e.t === "call" &&
-            e.key === key &&
-            e.step === "cluster.sidecar.write" &&
-            e.result === "ok",
-        ),
-  );
-  if (w === undefined || w.outcome.kind !== "apply") return false;
-  const failed = w.outcome.view.diagnostics.some(
-    (d) => d.code === "schema_apply_failed" && d.path === `schema.${g}`,
-  );
-  const a = w.pre.graphs[g];
-  const b = w.post.graphs[g];
-  const unmoved =
-    a !== undefined &&
-    b !== undefined &&
-    a.mainVersion === b.mainVersion &&
-    a.schemaDigest === b.schemaDigest;
-  return failed && unmoved && commentDivergence(input, w, g);
+  return keptByRejection(input, g, key, before, (w) => commentDivergence(input, w, g)) !== null;
 }
 
 const PENDING_QUARANTINE = /quarantine failed with cluster_recovery_pending on '([^']+)'/;

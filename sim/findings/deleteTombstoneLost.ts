@@ -1,6 +1,6 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBoot, leftOutBy } from "./leftOut.ts";
+import { lastBootLeftOut } from "./leftOut.ts";
 
 const NOT_SERVED = /^([^:]+): graph_open_failed\b.*no graph manifest found/;
 const QUARANTINED =
@@ -76,12 +76,8 @@ export const deleteTombstoneLost: KnownFinding = {
   scenario: "delete-tombstone-lost",
   laterUpstream: null,
   leavesOut(g, input) {
-    const boot = lastBoot(input);
     return (
-      boot !== null &&
-      leftOutBy(boot.outcome.view).some(
-        (q) => q.graphId === g && q.reason.includes("no graph manifest found"),
-      ) &&
+      lastBootLeftOut(input, g, (q) => q.reason.includes("no graph manifest found")) &&
       tombstoneLost(input, g, Number.POSITIVE_INFINITY)
     );
   },

@@ -1,6 +1,7 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
+import { keptByRejection } from "./keptByRejection.ts";
 
 export const lateEngineCompletion: KnownFinding = {
   id: "F3-late-engine-completion",
@@ -83,26 +84,7 @@ function keptByStaleRejection(
   key: string,
   until: number,
 ): number | null {
-  const w = [...input.records]
-    .reverse()
-    .find(
-      (r) =>
-        r.index < until &&
-        r.post.sidecars.some((s) => s.key === key && s.graphId === g) &&
-        !r.pre.sidecars.some((s) => s.key === key),
-    );
-  if (w === undefined || w.outcome.kind !== "apply") return null;
-  const rejected = w.outcome.view.diagnostics.some(
-    (d) => d.code === "schema_apply_failed" && d.path === `schema.${g}`,
-  );
-  const a = w.pre.graphs[g];
-  const b = w.post.graphs[g];
-  const unmoved =
-    a !== undefined &&
-    b !== undefined &&
-    a.mainVersion === b.mainVersion &&
-    a.schemaDigest === b.schemaDigest;
-  return rejected && unmoved && recordStale(w, g) ? w.index : null;
+  return keptByRejection(input, g, key, until, (w) => recordStale(w, g))?.index ?? null;
 }
 
 /**

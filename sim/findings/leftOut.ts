@@ -34,6 +34,16 @@ export function lastBoot(input: JudgeInput): (StepRecord & { outcome: { kind: "b
   return r?.outcome.kind === "boot" ? (r as StepRecord & { outcome: { kind: "boot" } }) : null;
 }
 
+/** Whether the run's last boot left `g` out for a reason `why` recognises. */
+export function lastBootLeftOut(
+  input: JudgeInput,
+  g: string,
+  why: (q: LeftOutGraph) => boolean,
+): boolean {
+  const boot = lastBoot(input);
+  return boot !== null && leftOutBy(boot.outcome.view).some((q) => q.graphId === g && why(q));
+}
+
 /** Refusals that only aggregate the boot's per-graph failures (no cause of their own). */
 const AGGREGATE: ReadonlySet<string> = new Set([
   "no_graphs_opened",

@@ -2,7 +2,7 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBoot, leftOutBy } from "./leftOut.ts";
+import { lastBootLeftOut } from "./leftOut.ts";
 
 const NEVER_READY = /^still not ready: ([^(]+)/;
 const NOT_READY_BOOTS = /^boot kept failing: round 1: boot failed: cluster_not_ready\b/;
@@ -66,12 +66,8 @@ export const removedGraphStaysPending: KnownFinding = {
   scenario: "removed-graph-stays-pending",
   laterUpstream: null,
   leavesOut(g, input) {
-    const boot = lastBoot(input);
     return (
-      boot !== null &&
-      leftOutBy(boot.outcome.view).some(
-        (q) => q.graphId === g && q.code === "cluster_recovery_pending",
-      ) &&
+      lastBootLeftOut(input, g, (q) => q.code === "cluster_recovery_pending") &&
       removedWhilePending(input, g, Number.POSITIVE_INFINITY)
     );
   },

@@ -10,6 +10,7 @@ import type { FaultyStore } from "../faults/FaultyStore.ts";
 import { opSpec } from "../ops/index.ts";
 import { stripLegacy } from "../ops/legacyStrip.ts";
 import type { ExecEnv } from "../ops/OpSpec.ts";
+import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { Action, Scenario, Step, StepFault } from "../scenario/schema.ts";
 import { CrashArming } from "./arming.ts";
 import { BIRTH_SEED, type Birth, type BirthCache } from "./birth.ts";
@@ -187,6 +188,16 @@ export class Universe {
       for (const what of f.legacy) await stripLegacy(this.world, what, f.graphs);
     }
     this.lastObs = await this.observe();
+  }
+
+  /** What the oracles and the findings' signatures judge this universe by. */
+  judgeInput(): JudgeInput {
+    return {
+      records: this.records,
+      liveness: this.liveness,
+      events: this.world.trace.events,
+      sourcesByDigest: this.sourcesByDigest,
+    };
   }
 
   /**

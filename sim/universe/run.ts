@@ -162,17 +162,7 @@ export async function runUniverse(job: UniverseJob, opts: RunOptions): Promise<U
   let known: readonly KnownHit[] = [];
   let excused = 0;
   if (error === undefined) {
-    const j = judge(
-      {
-        records: u.records,
-        liveness: u.liveness,
-        events: u.world.trace.events,
-        sourcesByDigest: u.sourcesByDigest,
-      },
-      opts.oracles,
-      opts.findings,
-      firstLie(u),
-    );
+    const j = judge(u.judgeInput(), opts.oracles, opts.findings, firstLie(u));
     for (const e of j.verdicts) u.world.trace.push(e);
     violations.push(...j.violations);
     known = j.known;

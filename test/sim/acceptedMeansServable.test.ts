@@ -26,12 +26,7 @@ function run(findings = KNOWN_FINDINGS) {
 }
 
 function inputOf(u: Awaited<ReturnType<typeof run>>["universe"]): JudgeInput {
-  return {
-    records: u.records,
-    liveness: u.liveness,
-    events: u.world.trace.events,
-    sourcesByDigest: u.sourcesByDigest,
-  };
+  return u.judgeInput();
 }
 
 describe("F7: a policy bundle validate and apply accept, serve refuses", () => {

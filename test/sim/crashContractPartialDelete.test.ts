@@ -43,12 +43,7 @@ describe("crash contract: a partial root left by an approved delete that died mi
       const died = u.records[3];
       expect(died?.outcome.kind).toBe("died");
       expect(died?.settled?.post.archive?.kind).toBe("unopenable");
-      const input = {
-        records: u.records,
-        liveness: u.liveness,
-        events: u.world.trace.events,
-        sourcesByDigest: u.sourcesByDigest,
-      };
+      const input = u.judgeInput();
       expect(crashContract.judge(input)).toEqual([]);
       // Still in the config: the delete was not the operator's wish, and unopenable is a violation.
       const kept = u.records.map((r, i) => {

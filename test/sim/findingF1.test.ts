@@ -50,12 +50,7 @@ describe("F1: a partial staging promotion, seen as a refused boot", () => {
 
   it("matches only a refusal made of bricked graph opens", async () => {
     const { universe: u } = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const bricked =
       "[graph_open_failed] graph.knowledge: open graph 'knowledge' at /cluster/graphs/knowledge.omni: schema evolution is locked down in phase 1: current _schema.pg no longer matches the accepted compiled schema; manual coordination is required";
     const v = {

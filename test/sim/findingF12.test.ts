@@ -56,12 +56,7 @@ describe("F12: a dropped node type can never return, also when the graph was cre
     );
     expect(run.result.verdict).toBe("fail");
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const v = run.result.violations.find((x) => x.oracle === "outcomes-are-explained");
     expect(v?.observed).toMatch(/Dataset already exists: graphs\/people\.omni\/nodes\//);
     if (v === undefined) return;

@@ -50,12 +50,7 @@ describe("F15: the local ledger swap with state.lock false", () => {
   it("matches only a lock-off step whose trace shows the check-then-act overlap", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const v = {
       oracle: "concurrent-writes-serialize",
       code: "lost_concurrent_write",

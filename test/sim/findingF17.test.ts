@@ -49,12 +49,7 @@ describe("F17: a partly deleted graph put back in the config", () => {
   it("matches only a graph whose delete stopped partway and was then taken back", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     expect(deleteStoppedThenTakenBack(input, "archive", Number.POSITIVE_INFINITY)).toBe(true);
     expect(deleteStoppedThenTakenBack(input, "knowledge", Number.POSITIVE_INFINITY)).toBe(false);
     // Before the operator put archive back, there is nothing taken back yet.

@@ -53,12 +53,7 @@ describe("F20: a schema-apply sidecar that outlives its graph's delete", () => {
   it("matches only a graph whose root a stopped step deleted while the sidecar survived", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const end = Number.POSITIVE_INFINITY;
     expect(schemaSidecarOutlivedDelete(input, "archive", end)).toBe(true);
     expect(schemaSidecarOutlivedDelete(input, "knowledge", end)).toBe(false);

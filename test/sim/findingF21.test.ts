@@ -90,12 +90,7 @@ describe("F21: a graph taken out of the config while its schema apply is pending
   it("matches only a graph out of the config that the sweep keeps pending", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const end = Number.POSITIVE_INFINITY;
     expect(removedWhilePending(input, "archive", end)).toBe(true);
     expect(removedWhilePending(input, "knowledge", end)).toBe(false);

@@ -57,12 +57,7 @@ describe("F22: a boot racing a sidecar's retirement fails the whole cluster", ()
       { ...jobContext(), findings: others },
     );
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const v = run.result.violations[0];
     if (v === undefined) throw new Error("expected the unexplained boot failure");
     expect(F22.matches(v, input)).toBe(true);

@@ -67,12 +67,7 @@ describe("F23: an open-time contract bootstrap stopped between its two writes", 
   it("matches only a graph whose bootstrap wrote the IR and not the state", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const end = Number.POSITIVE_INFINITY;
     expect(bootstrapStoppedBetween(input, "notes", end)).toBe(true);
     // archive bootstrapped both files.

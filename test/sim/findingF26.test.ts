@@ -54,12 +54,7 @@ describe("F26: a delete's tombstone lost to an interrupted re-create", () => {
       { ...jobContext(), findings: others },
     );
     expect(result.violations).toEqual([]);
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     expect(tombstoneLost(input, "archive", Number.POSITIVE_INFINITY)).toBe(false);
   });
 
@@ -81,12 +76,7 @@ describe("F26: a delete's tombstone lost to an interrupted re-create", () => {
       { scenario: { ...scenario, steps }, seed: 1, defects: [] },
       jobContext(),
     );
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     expect(tombstoneLost(input, "archive", Number.POSITIVE_INFINITY)).toBe(false);
   });
 });

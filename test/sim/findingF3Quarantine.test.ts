@@ -85,12 +85,7 @@ describe("F3: the sidecar a stale ledger keeps quarantines the graph at boot", (
   it("matches only a quarantine whose sidecar the stale-ledger rejection kept", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const boot = u.records[6];
     const q = boot?.outcome.kind === "boot" ? boot.outcome.view.quarantined[0] : undefined;
     expect(q?.graphId).toBe("archive");

@@ -36,12 +36,7 @@ describe("F4: an interrupted metadata-only schema apply (spec appendix A.4)", ()
   it("matches only the ambiguity, with an interrupted schema apply behind it", async () => {
     const run = await runUniverse({ scenario, seed: 1, defects: [] }, jobContext());
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     const v = {
       oracle: "crash-contract",
       code: "graph_unopenable",

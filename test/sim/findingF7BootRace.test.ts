@@ -36,12 +36,7 @@ function run(findings = KNOWN_FINDINGS) {
 }
 
 function inputOf(u: Awaited<ReturnType<typeof run>>["universe"]): JudgeInput {
-  return {
-    records: u.records,
-    liveness: u.liveness,
-    events: u.world.trace.events,
-    sourcesByDigest: u.sourcesByDigest,
-  };
+  return u.judgeInput();
 }
 
 const QUARANTINE = (g: string) => ({

@@ -23,12 +23,7 @@ function withSteps(steps: Step[]): Scenario {
 }
 
 function inputOf(u: Awaited<ReturnType<typeof run>>["universe"]): JudgeInput {
-  return {
-    records: u.records,
-    liveness: u.liveness,
-    events: u.world.trace.events,
-    sourcesByDigest: u.sourcesByDigest,
-  };
+  return u.judgeInput();
 }
 
 const known = (r: Awaited<ReturnType<typeof run>>["result"]) =>

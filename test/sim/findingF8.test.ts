@@ -56,12 +56,7 @@ describe("F8: two opens rolling back one sidecar", () => {
     if (v === undefined) throw new Error("no unexplained failure without F8");
     expect(v.observed).toMatch(TAKEN);
     const u = run.universe;
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     expect(F8.matches(v, input)).toBe(true);
     // A boot's open that lost the same race says it inside its quarantine (guided default seed 9).
     const boot = {

@@ -53,12 +53,7 @@ describe("a liveness verdict that two known findings make together", () => {
     expect(result.violations).toEqual([]);
     const hits = result.known.filter((k) => `${k.oracle}/${k.code}` === REFUSED);
     expect(hits.map((k) => k.finding).sort()).toEqual([F21.id, F7.id].sort());
-    const input = {
-      records: u.records,
-      liveness: u.liveness,
-      events: u.world.trace.events,
-      sourcesByDigest: u.sourcesByDigest,
-    };
+    const input = u.judgeInput();
     expect(F21.leavesOut?.("archive", input)).toBe(true);
     expect(F21.leavesOut?.("knowledge", input)).toBe(false);
     expect(F7.leavesOut?.("knowledge", input)).toBe(true);

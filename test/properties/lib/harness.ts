@@ -80,12 +80,7 @@ export async function runCase(
     { system: modelSystem(), oracles: [], findings: KNOWN_FINDINGS },
   );
   if (result.error !== undefined) throw new Error(`harness error: ${result.error}`);
-  const input: JudgeInput = {
-    records: universe.records,
-    liveness: universe.liveness,
-    events: universe.world.trace.events,
-    sourcesByDigest: universe.sourcesByDigest,
-  };
+  const input: JudgeInput = universe.judgeInput();
   return { result, universe, input, records: universe.records };
 }
 
