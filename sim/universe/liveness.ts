@@ -218,6 +218,13 @@ async function remedyApply(
     // remove the staging files (the next apply re-applies the change).
     const ambiguous = schemaFailures(diags, AMBIGUOUS_STAGING);
     await removeAmbiguousStaging(u, ambiguous, notes);
+    // A graph delete the operator approved, whose approval a later config edit made stale
+    // (it binds the config digest): apply says to re-run `cluster approve` (spec §1.5, §2.6); until
+    // then a delete that stopped half way leaves the graph recorded and unopenable.
+    for (const g of staleDeleteApprovals(u, diags)) {
+      await u.run({ op: "approve", resource: `graph.${g}` }, "liveness");
+      notes.push(`re-approved delete ${g}`);
+    }
     acted =
       stuck.length > 0 ||
       ambiguous.length > 0 ||
@@ -228,6 +235,22 @@ async function remedyApply(
     acted,
     refreshed,
   };
+}
+
+/**
+ * Graphs the desired config no longer has whose delete apply refused as `approval_stale`
+ * (sorted, once each): deletes the operator approved already, so approving again follows the
+ * diagnostic's own advice rather than approving a new delete.
+ */
+export function staleDeleteApprovals(u: Universe, diags: readonly Diag[]): string[] {
+  const wanted = new Set(u.desired.graphs.map((g) => g.id));
+  const graphs = diags
+    .filter((d) => d.code === "approval_stale")
+    .flatMap((d) => {
+      const id = graphIdOf(d.path);
+      return id !== null && !wanted.has(id) ? [id] : [];
+    });
+  return [...new Set(graphs)].sort();
 }
 
 /** The variant whose source is the live schema text, if the operator wrote one. */
