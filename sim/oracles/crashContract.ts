@@ -1,4 +1,5 @@
 import { sha256Hex } from "../../src/util/digest.ts";
+import type { DesiredConfig } from "../universe/desired.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { Violation } from "../universe/result.ts";
 import { SCHEMA_TEXT } from "../universe/texts.ts";
@@ -13,6 +14,20 @@ const CODES = [
   "rows_changed",
 ] as const;
 const report = reporter(NAME, CODES);
+
+/**
+ * An operator edit racing the step may change the schema file after the command read it: the
+ * command then moves the graph to the schema as read, which the desired config before the edit
+ * names. That desired entry for `g`, when the step raced an edit (else undefined).
+ */
+function desiredBeforeRace(
+  input: JudgeInput,
+  r: StepRecord,
+  g: string,
+): DesiredConfig["graphs"][number] | undefined {
+  if (r.step.race === undefined) return undefined;
+  return input.records[r.index - 1]?.desired.graphs.find((d) => d.id === g);
+}
 
 /** A graph root's init commit point: its first manifest version landed. */
 const INIT_COMMIT = /^graphs\/([^/]+)\.omni\/__manifest\/versions\/0000000001\.json$/;
@@ -34,12 +49,7 @@ function committedCreates(input: JudgeInput, r: StepRecord): Violation[] {
     const after = r.post.graphs[g];
     const settled = r.settled?.post[g];
     const desired = r.desired.graphs.find((d) => d.id === g);
-    // An operator edit racing the step may change the schema file after the command read it:
-    // the create then commits the schema as read, which the desired config before the edit names.
-    const before =
-      r.step.race === undefined
-        ? undefined
-        : input.records[r.index - 1]?.desired.graphs.find((d) => d.id === g);
+    const before = desiredBeforeRace(input, r, g);
     const acceptable = [desired, before].flatMap((d) =>
       d === undefined ? [] : [sha256Hex(SCHEMA_TEXT[d.schema])],
     );
@@ -134,6 +144,8 @@ export const crashContract: Oracle = {
         }
         const allowed = new Set([before.schemaDigest]);
         if (desired !== undefined) allowed.add(sha256Hex(SCHEMA_TEXT[desired.schema]));
+        const read = desiredBeforeRace(input, r, g);
+        if (read !== undefined) allowed.add(sha256Hex(SCHEMA_TEXT[read.schema]));
         if (!allowed.has(after.schemaDigest)) {
           out.push(
             report(
