@@ -28,7 +28,27 @@ export const twoBundlesOneScope: KnownFinding = {
     if (v.oracle !== "accepted-means-servable" || v.code !== "accepted_config_refused")
       return false;
     if (!v.observed.includes("policy_binding_conflict")) return false;
-    // The config in force bound a second bundle to a scope the first one holds.
-    return input.records[v.step]?.desired.policy.hostile === "second-bundle";
+    // The config in force bound a second bundle to a scope the first one holds, or the ledger
+    // the boot read (the applied revision; the working tree may have moved on since) does.
+    const boot = input.records[v.step];
+    return (
+      boot?.desired.policy.hostile === "second-bundle" ||
+      scopeBoundTwice(boot?.pre.ledger?.resources ?? {})
+    );
   },
 };
+
+/** Whether some scope is bound by more than one policy bundle of a ledger's resources. */
+export function scopeBoundTwice(
+  resources: Readonly<Record<string, { applies_to?: unknown }>>,
+): boolean {
+  const seen = new Set<string>();
+  for (const [address, e] of Object.entries(resources)) {
+    if (!address.startsWith("policy.") || !Array.isArray(e.applies_to)) continue;
+    for (const scope of new Set(e.applies_to.filter((x): x is string => typeof x === "string"))) {
+      if (seen.has(scope)) return true;
+      seen.add(scope);
+    }
+  }
+  return false;
+}
