@@ -311,6 +311,70 @@ describe("explanation rules", () => {
     expect(explain({ ...f, actor: -1 }, context)).toBeNull();
     expect(explain({ ...f, message: "2 graph observation(s) failed" }, context)).toBeNull();
   });
+  it("graph-created-concurrently: with the lock off, a refresh reads a root while the other's failed init cleans it up", async () => {
+    // On S3 people's first init commits manifest v1 and fails; its cleanup removes the schema
+    // files, the root probe no longer sees the rest (F16), and every later create finds the
+    // table made ("Dataset already exists"). The concurrent apply's init claims the root, so the
+    // refresh sees it and reads the leftover manifest; then that init fails and its cleanup
+    // deletes _schema.pg before the refresh reads it (default seed 17181).
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "graph_observation_error",
+      `  - op: add-graph
+    graph: people
+  - op: apply
+    crash: { kind: failpoint, name: init.after_coordinator_init, mode: error }
+  - op: apply
+  - op: concurrently
+    actors:
+      - { op: refresh }
+      - { op: apply }
+`,
+      "  stateLock: false\n  backend: s3\n",
+      21,
+    );
+    expect(f).toMatchObject({ op: "refresh", actor: 0, message: "1 graph observation(s) failed" });
+    expect(explain(f, context)).toEqual({
+      kind: "contention",
+      rule: "graph-created-concurrently",
+      with: "apply#3.1",
+    });
+    expect(violations).toEqual([]);
+    const r = context.record;
+    const events = context.history.events;
+    // The manifest was there (a leftover): not the no-manifest gap.
+    expect(
+      events.some(
+        (e, i) =>
+          i >= r.traceFrom &&
+          i < r.traceTo &&
+          e.t === "call" &&
+          e.key === "graphs/people.omni/__manifest/versions" &&
+          e.op === "list" &&
+          e.result !== "0",
+      ),
+    ).toBe(true);
+    // Only a read after the cleanup's delete: without the delete there is no contention.
+    const cleanup = events.findIndex(
+      (e, i) =>
+        i >= r.traceFrom &&
+        e.t === "call" &&
+        e.step === "engine.init.cleanup_schema_files" &&
+        e.key === "graphs/people.omni/_schema.pg",
+    );
+    expect(cleanup).toBeGreaterThan(r.traceFrom);
+    const noCleanup = events.map((e, i) =>
+      i === cleanup && e.t === "call" ? { ...e, step: "engine.init.write_schema_ir" as const } : e,
+    );
+    expect(
+      explain(f, { ...context, history: { ...context.history, events: noCleanup } }),
+    ).toBeNull();
+    expect(explain({ ...f, actor: -1 }, context)).toBeNull();
+    expect(explain({ ...f, message: "2 graph observation(s) failed" }, context)).toBeNull();
+  });
   it("graph-damaged: on S3, a root whose failed init left only nested objects reads as absent, but its open found the manifest without _schema.pg", async () => {
     // The init commits manifest v1, then fails; its cleanup removes the three schema files
     // (F6), leaving the manifest and tables, which the S3 root probe (list_dir, direct children

@@ -275,13 +275,17 @@ function writtenAfterDelete(h: History, root: string, end: number): string | nul
 /**
  * The graph roots that actor `name` of step `r` found in another apply's init gap: that apply
  * had claimed the root's `_schema.pg` in this step (upstream `init_with_storage` claims it
- * before writing the contract, the tables and the manifest) and had not yet created manifest
- * v1 when the actor listed the root's manifest versions and found none. By root, the apply.
+ * before writing the contract, the tables and the manifest) and, when the actor looked, had
+ * either not yet created manifest v1 (the actor listed the root's manifest versions and found
+ * none) or failed and had its cleanup delete a schema file the actor then read as absent
+ * (`best_effort_cleanup_init_artifacts`, run before any manifest of its own). By root, the apply.
  */
 function openedInInitGap(h: History, r: StepRecord, name: string): ReadonlyMap<string, string> {
   const me = pidOf(h, r, name);
   const names = new Map<number, string>();
   const claimed = new Map<string, number>();
+  /** Schema files a claiming init's cleanup deleted, by key: the claimer. */
+  const cleaned = new Map<string, number>();
   const out = new Map<string, string>();
   for (let i = r.traceFrom; i < r.traceTo; i++) {
     const e = h.events[i];
@@ -298,6 +302,11 @@ function openedInInitGap(h: History, r: StepRecord, name: string): ReadonlyMap<s
     } else if (e.step === "engine.init.create_manifest") {
       const made = e.key.slice(0, e.key.indexOf("/__manifest/"));
       if (claimed.get(made) === e.pid) claimed.delete(made);
+    } else if (e.step === "engine.init.cleanup_schema_files" && claimed.get(root) === e.pid) {
+      cleaned.set(e.key, e.pid);
+    } else if (e.pid === me && e.op === "get" && e.result === "absent") {
+      const by = cleaned.get(e.key);
+      if (by !== undefined) out.set(root, names.get(by) ?? `p${by}`);
     } else if (e.pid === me && e.op === "list" && e.result === "0") {
       const listed = e.key.endsWith("/__manifest/versions")
         ? e.key.slice(0, -"/__manifest/versions".length)
@@ -717,7 +726,7 @@ const RULES: readonly Rule[] = [
   },
   {
     name: "graph-created-concurrently",
-    says: "without the ledger lock, a refresh observes a declared graph in a concurrent apply's init gap (the root claimed, no manifest yet): the read-only open of that half-made root fails",
+    says: "without the ledger lock, a refresh observes a declared graph in a concurrent apply's init gap (the root claimed, no manifest yet, or a failed init's cleanup removing what the open reads): the read-only open of that half-made root fails",
     codes: ["graph_observation_error"],
     message: /^(\d+) graph observation\(s\) failed$/,
     explain(f, { record: r, history: h }) {
