@@ -13,6 +13,7 @@ import { metadataOnlyStagingAmbiguity } from "./metadataOnlyStagingAmbiguity.ts"
 import { openTimeRecoveryRaces } from "./openTimeRecoveryRaces.ts";
 import { partialDeleteTakenBack } from "./partialDeleteTakenBack.ts";
 import { partialStagingPromotion } from "./partialStagingPromotion.ts";
+import { promotionCopyCleanedAsNoop } from "./promotionCopyCleanedAsNoop.ts";
 import { providerKeyUnresolvedAtServe } from "./providerKeyUnresolvedAtServe.ts";
 import { refreshDropsLiveGraph } from "./refreshDropsLiveGraph.ts";
 import { removedGraphStaysPending } from "./removedGraphStaysPending.ts";
@@ -45,5 +46,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
   removedGraphStaysPending,
   bootRacesSidecarRetirement,
   bootstrapContractNotAtomic,
+  promotionCopyCleanedAsNoop,
   deleteTombstoneLost,
 ];
