@@ -7,7 +7,8 @@ const TORN = /failed with \w+ on '([^']+)': .*schema evolution is locked down/;
 const STAGING_GONE =
   /(rename source|object) 'graphs\/([^/']+)\.omni\/([^']+\.staging|__recovery\/[^']+\.json)'/;
 /** The second roll-back of one engine sidecar found its restored table version taken. */
-const RESTORE_TAKEN = /failed with \w+ on '([^']+)': (?:.*: )?table version \d+ already exists for /;
+const RESTORE_TAKEN =
+  /failed with \w+ on '([^']+)': (?:.*: )?table version \d+ already exists for /;
 /** The second roll-forward of one engine sidecar lost the manifest compare-and-swap. */
 const CAS_LOST = /failed with \w+ on '([^']+)': stale view of '/;
 
