@@ -49,9 +49,10 @@ export interface KnownFinding {
   readonly laterUpstream: LaterUpstreamChange | null;
   matches(v: Violation, input: JudgeInput): boolean;
   /**
-   * Whether this finding is why the run's last boot left graph `g` out (quarantined, or not
-   * opened by a refused boot). Lets one liveness verdict about several graphs be attributed to
-   * the findings that left each out (sim/findings/leftOut.ts); as precise as `matches`.
+   * Whether this finding is why the boot recorded at `at` (the run's last boot when omitted)
+   * left graph `g` out (quarantined, or not opened by a refused boot). Lets one verdict about
+   * several graphs be attributed to the findings that left each out (sim/findings/leftOut.ts);
+   * as precise as `matches`.
    */
-  leavesOut?(g: string, input: JudgeInput): boolean;
+  leavesOut?(g: string, input: JudgeInput, at?: number): boolean;
 }

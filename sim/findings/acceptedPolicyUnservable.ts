@@ -3,7 +3,7 @@ import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { Violation } from "../universe/result.ts";
 import type { BootView } from "../universe/system.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBoot, leftOutBy } from "./leftOut.ts";
+import { bootAt, leftOutBy } from "./leftOut.ts";
 
 /** Every graph the boot left out and why: its quarantines, and on a refusal their warnings. */
 const leftOut = (v: BootView) => leftOutBy(v);
@@ -230,17 +230,26 @@ export const acceptedPolicyUnservable: KnownFinding = {
     change:
       "load_desired parses every bundle with PolicyConfig::from_source and reports policy_invalid, so validate, plan and apply refuse it (541fcb50 adds the graph/server kind check, 5186165a one bundle per scope)",
   },
-  leavesOut(g, input) {
-    // The last boot quarantined g for the bundle the ledger still binds to it, a bundle that
-    // truly fails to load and whose revert the apply before that boot held back.
-    const held = heldBackAtLastBoot(input);
-    if (held === null || lastBoot(input)?.outcome.view !== held.view) return false;
-    return leftOut(held.view).some(
-      (q) =>
-        q.graphId === g &&
-        q.code === "graph_policy_invalid" &&
-        held.heldBackUnloadable(`graph.${g}`, "graph"),
+  leavesOut(g, input, at) {
+    const boot = bootAt(input, at);
+    if (boot === null) return false;
+    const policyQuarantined = leftOut(boot.outcome.view).some(
+      (q) => q.graphId === g && q.code === "graph_policy_invalid",
     );
+    if (!policyQuarantined) return false;
+    // At the end of the run, after the operator's revert: the revert was held back, and the
+    // bundle the ledger still binds truly fails to load.
+    if (boot.phase === "liveness") {
+      const held = heldBackAtLastBoot(input);
+      return (
+        held !== null &&
+        held.view === boot.outcome.view &&
+        held.heldBackUnloadable(`graph.${g}`, "graph")
+      );
+    }
+    // During life: the bundle the ledger the boot read binds to g truly fails to load.
+    const text = boundBundle(input, boot.index, `graph.${g}`);
+    return text !== null && !PolicyEngine.loadGraph(text, `graph.${g}`).ok;
   },
   matches(v, input) {
     if (v.oracle === "serve-liveness") return revertHeldBack(v, input);

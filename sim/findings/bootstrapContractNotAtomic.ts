@@ -2,7 +2,7 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBootLeftOut } from "./leftOut.ts";
+import { bootLeftOut } from "./leftOut.ts";
 
 /** The engine's refusal of a contract with one of its two files. */
 export const INCOMPLETE_CONTRACT =
@@ -142,10 +142,10 @@ export const bootstrapContractNotAtomic: KnownFinding = {
   spec: ["§4.3"],
   scenario: "bootstrap-contract-not-atomic",
   laterUpstream: null,
-  leavesOut(g, input) {
+  leavesOut(g, input, at) {
     return (
-      lastBootLeftOut(input, g, (q) => q.reason.includes(INCOMPLETE_CONTRACT)) &&
-      bootstrapStoppedBetween(input, g, Number.POSITIVE_INFINITY)
+      bootLeftOut(input, g, (q) => q.reason.includes(INCOMPLETE_CONTRACT), at) &&
+      bootstrapStoppedBetween(input, g, at === undefined ? Number.POSITIVE_INFINITY : at + 1)
     );
   },
   matches(v, input) {

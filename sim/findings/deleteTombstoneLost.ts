@@ -1,6 +1,6 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBootLeftOut } from "./leftOut.ts";
+import { bootLeftOut } from "./leftOut.ts";
 
 const NOT_SERVED = /^([^:]+): graph_open_failed\b.*no graph manifest found/;
 const QUARANTINED =
@@ -75,10 +75,10 @@ export const deleteTombstoneLost: KnownFinding = {
   spec: ["§2.12", "§3.2"],
   scenario: "delete-tombstone-lost",
   laterUpstream: null,
-  leavesOut(g, input) {
+  leavesOut(g, input, at) {
     return (
-      lastBootLeftOut(input, g, (q) => q.reason.includes("no graph manifest found")) &&
-      tombstoneLost(input, g, Number.POSITIVE_INFINITY)
+      bootLeftOut(input, g, (q) => q.reason.includes("no graph manifest found"), at) &&
+      tombstoneLost(input, g, at === undefined ? Number.POSITIVE_INFINITY : at + 1)
     );
   },
   matches(v, input) {

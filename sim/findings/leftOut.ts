@@ -28,19 +28,29 @@ export function leftOutBy(view: BootView): LeftOutGraph[] {
   return [...out.values()];
 }
 
+type BootRecord = StepRecord & { outcome: { kind: "boot" } };
+
 /** The run's last boot (the liveness phase's, when it ran). */
-export function lastBoot(input: JudgeInput): (StepRecord & { outcome: { kind: "boot" } }) | null {
+export function lastBoot(input: JudgeInput): BootRecord | null {
   const r = input.records.findLast((x) => x.outcome.kind === "boot");
-  return r?.outcome.kind === "boot" ? (r as StepRecord & { outcome: { kind: "boot" } }) : null;
+  return r?.outcome.kind === "boot" ? (r as BootRecord) : null;
 }
 
-/** Whether the run's last boot left `g` out for a reason `why` recognises. */
-export function lastBootLeftOut(
+/** The boot recorded at `at` (the run's last boot when `at` is omitted). */
+export function bootAt(input: JudgeInput, at?: number): BootRecord | null {
+  if (at === undefined) return lastBoot(input);
+  const r = input.records[at];
+  return r?.outcome.kind === "boot" ? (r as BootRecord) : null;
+}
+
+/** Whether the boot at `at` (default: the run's last) left `g` out for a reason `why` recognises. */
+export function bootLeftOut(
   input: JudgeInput,
   g: string,
   why: (q: LeftOutGraph) => boolean,
+  at?: number,
 ): boolean {
-  const boot = lastBoot(input);
+  const boot = bootAt(input, at);
   return boot !== null && leftOutBy(boot.outcome.view).some((q) => q.graphId === g && why(q));
 }
 
@@ -55,21 +65,31 @@ const AGGREGATE: ReadonlySet<string> = new Set([
 const NEVER_READY = /^still not ready: ([^(]+)/;
 
 /**
- * The graphs a liveness verdict is about, when it is only about graphs the last boot left out:
- * for graph_never_ready the graphs still not ready; for boot_never_succeeds, a refusal that
+ * The boot a verdict is about and the graphs it left out, when the verdict is only about those:
+ * for graph_never_ready the graphs still not ready at the last boot; for boot_never_succeeds
+ * (the last boot) and accepted_config_refused (the boot at the verdict's step), a refusal that
  * only aggregates its per-graph failures, every graph it left out. Null otherwise.
  */
-function graphsOfLivenessVerdict(v: Violation, input: JudgeInput): string[] | null {
-  if (v.oracle !== "serve-liveness") return null;
-  if (v.code === "graph_never_ready") {
+function graphsLeftOut(
+  v: Violation,
+  input: JudgeInput,
+): { readonly at: number; readonly graphs: string[] } | null {
+  const liveness = v.oracle === "serve-liveness";
+  if (liveness && v.code === "graph_never_ready") {
+    const boot = lastBoot(input);
     const names = NEVER_READY.exec(v.observed)?.[1]
       ?.split(",")
       .map((n) => n.trim())
       .filter((n) => n !== "");
-    return names !== undefined && names.length > 0 ? names : null;
+    return boot !== null && names !== undefined && names.length > 0
+      ? { at: boot.index, graphs: names }
+      : null;
   }
-  if (v.code !== "boot_never_succeeds") return null;
-  const boot = lastBoot(input);
+  const refused =
+    (liveness && v.code === "boot_never_succeeds") ||
+    (v.oracle === "accepted-means-servable" && v.code === "accepted_config_refused");
+  if (!refused) return null;
+  const boot = liveness ? lastBoot(input) : bootAt(input, v.step);
   if (boot === null) return null;
   const view = boot.outcome.view;
   if (view.ok || view.failureCode === null || !AGGREGATE.has(view.failureCode)) return null;
@@ -79,25 +99,25 @@ function graphsOfLivenessVerdict(v: Violation, input: JudgeInput): string[] | nu
   );
   if (own.length > 0) return null;
   const out = [...new Set(leftOutBy(view).map((q) => q.graphId))].sort();
-  return out.length > 0 ? out : null;
+  return out.length > 0 ? { at: boot.index, graphs: out } : null;
 }
 
 /**
- * One liveness verdict that several known findings make together: the last boot left out
- * several graphs, each for one finding's reason (F21 keeps one pending, F7's held-back bundle
- * quarantines another). Returns the findings, each accounting for at least one graph and
- * together for all of them; null when some graph is nobody's (then the verdict stays a failure).
+ * One verdict about a boot that several known findings make together: the boot left out
+ * several graphs, each for one finding's reason (F21 keeps one pending, F7's bundle quarantines
+ * another). Returns the findings, each accounting for at least one graph and together for all
+ * of them; null when some graph is nobody's (then the verdict stays a failure).
  */
 export function jointlyLeftOut(
   v: Violation,
   input: JudgeInput,
   findings: readonly KnownFinding[],
 ): KnownFinding[] | null {
-  const graphs = graphsOfLivenessVerdict(v, input);
-  if (graphs === null) return null;
+  const out = graphsLeftOut(v, input);
+  if (out === null) return null;
   const used: KnownFinding[] = [];
-  for (const g of graphs) {
-    const f = findings.find((k) => k.leavesOut?.(g, input) === true);
+  for (const g of out.graphs) {
+    const f = findings.find((k) => k.leavesOut?.(g, input, out.at) === true);
     if (f === undefined) return null;
     if (!used.includes(f)) used.push(f);
   }

@@ -1,6 +1,6 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBootLeftOut } from "./leftOut.ts";
+import { bootLeftOut } from "./leftOut.ts";
 
 /** The engine's refusal of a live `_schema.pg` whose IR is not the accepted one. */
 export const PG_MISMATCH = "current _schema.pg no longer matches the accepted compiled schema";
@@ -67,8 +67,8 @@ export function promotionCopyStranded(input: JudgeInput, g: string, until: numbe
  * `g` was refused for the mismatch after the run's life: the last boot's quarantine says so, or
  * (a graph the sweep keeps pending is never opened at boot) the remedy's own opens do.
  */
-function refusedForMismatch(input: JudgeInput, g: string): boolean {
-  if (lastBootLeftOut(input, g, (q) => q.reason.includes(PG_MISMATCH))) return true;
+function refusedForMismatch(input: JudgeInput, g: string, at?: number): boolean {
+  if (bootLeftOut(input, g, (q) => q.reason.includes(PG_MISMATCH), at)) return true;
   const paths = new Set([`graph.${g}`, `graphs/${g}.omni`]);
   return input.records.some(
     (r) =>
@@ -78,12 +78,15 @@ function refusedForMismatch(input: JudgeInput, g: string): boolean {
   );
 }
 
-/** The run's end: the last boot left `g` out, and `g` is bricked by a stranded promotion copy. */
-function leftOutBricked(input: JudgeInput, g: string): boolean {
+/**
+ * The boot at `at` (default: the run's last) left `g` out, and `g` is bricked by a stranded
+ * promotion copy made before it.
+ */
+function leftOutBricked(input: JudgeInput, g: string, at?: number): boolean {
   return (
-    lastBootLeftOut(input, g, () => true) &&
-    refusedForMismatch(input, g) &&
-    promotionCopyStranded(input, g, Number.POSITIVE_INFINITY)
+    bootLeftOut(input, g, () => true, at) &&
+    refusedForMismatch(input, g, at) &&
+    promotionCopyStranded(input, g, at === undefined ? Number.POSITIVE_INFINITY : at + 1)
   );
 }
 
@@ -118,8 +121,8 @@ export const promotionCopyCleanedAsNoop: KnownFinding = {
   spec: ["§4.8"],
   scenario: "promotion-copy-cleaned-as-noop",
   laterUpstream: null,
-  leavesOut(g, input) {
-    return leftOutBricked(input, g);
+  leavesOut(g, input, at) {
+    return leftOutBricked(input, g, at);
   },
   matches(v, input) {
     if (v.oracle === "crash-contract" && v.code === "graph_unopenable") {

@@ -2,7 +2,7 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { lastBootLeftOut } from "./leftOut.ts";
+import { bootLeftOut } from "./leftOut.ts";
 
 const NEVER_READY = /^still not ready: ([^(]+)/;
 const NOT_READY_BOOTS = /^boot kept failing: round 1: boot failed: cluster_not_ready\b/;
@@ -65,10 +65,10 @@ export const removedGraphStaysPending: KnownFinding = {
   spec: ["§3.2", "§3.4", "§5.4"],
   scenario: "removed-graph-stays-pending",
   laterUpstream: null,
-  leavesOut(g, input) {
+  leavesOut(g, input, at) {
     return (
-      lastBootLeftOut(input, g, (q) => q.code === "cluster_recovery_pending") &&
-      removedWhilePending(input, g, Number.POSITIVE_INFINITY)
+      bootLeftOut(input, g, (q) => q.code === "cluster_recovery_pending", at) &&
+      removedWhilePending(input, g, at === undefined ? Number.POSITIVE_INFINITY : at + 1)
     );
   },
   matches(v, input) {

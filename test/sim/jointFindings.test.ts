@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { acceptedPolicyUnservable as F7 } from "../../sim/findings/acceptedPolicyUnservable.ts";
+import { bootstrapContractNotAtomic as F23 } from "../../sim/findings/bootstrapContractNotAtomic.ts";
 import { KNOWN_FINDINGS } from "../../sim/findings/index.ts";
 import { removedGraphStaysPending as F21 } from "../../sim/findings/removedGraphStaysPending.ts";
 import { jobContext } from "../../sim/orchestrator/runJob.ts";
@@ -71,5 +72,52 @@ describe("a liveness verdict that two known findings make together", () => {
   ] as const)("stays a failure without %s (the other one's graph is not enough)", async (_n, f) => {
     const { result } = await run(KNOWN_FINDINGS.filter((k) => k !== f));
     expect(result.violations.map((x) => `${x.oracle}/${x.code}`)).toContain(REFUSED);
+  });
+});
+
+// Shrunk from default seed 23313 (s3, graphs from before the schema contract): apply accepts a
+// bundle the server cannot load for either graph (F7); a boot dies between one graph's two
+// contract bootstrap writes (F23). The next boot opens no graph at all.
+const refusedScenario = parseScenarioText(
+  `kind: scripted
+name: two-findings-one-refused-boot
+description: a refused boot during life, one graph bricked by each of two findings
+fixture:
+  graphs: [knowledge, archive]
+  provider: true
+  rows: 3
+  legacy: [embedding-profile, policy-bindings, schema-contract]
+  backend: s3
+steps:
+  - op: edit-policy
+    change: scope-on-query
+  - op: apply
+  - op: boot
+    crash: { kind: failpoint, name: engine.recovery.bootstrap_schema_state.before, mode: crash }
+  - op: boot
+`,
+  "two-findings-one-refused-boot.yaml",
+) as ScriptedScenario;
+const REFUSED_AT_3 = "accepted-means-servable/accepted_config_refused@3";
+const refusedRun = (findings: typeof KNOWN_FINDINGS) =>
+  runUniverse(
+    { scenario: refusedScenario, seed: 23313, defects: [] },
+    { ...jobContext(), findings },
+  );
+
+describe("a refused boot during life that two known findings make together", () => {
+  it("is attributed to both (accepted-means-servable judges the boot at its own step)", async () => {
+    const { result } = await refusedRun(KNOWN_FINDINGS);
+    expect(result.violations).toEqual([]);
+    const hits = result.known.filter((k) => `${k.oracle}/${k.code}@${k.step}` === REFUSED_AT_3);
+    expect(hits.map((k) => k.finding).sort()).toEqual([F23.id, F7.id].sort());
+  });
+
+  it.each([
+    ["F23", F23],
+    ["F7", F7],
+  ] as const)("stays a failure without %s", async (_n, f) => {
+    const { result } = await refusedRun(KNOWN_FINDINGS.filter((k) => k !== f));
+    expect(result.violations.map((x) => `${x.oracle}/${x.code}@${x.step}`)).toContain(REFUSED_AT_3);
   });
 });
