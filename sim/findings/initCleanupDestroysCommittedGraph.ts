@@ -1,3 +1,4 @@
+import { INCOMPLETE_CONTRACT } from "./bootstrapContractNotAtomic.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 const DESTROYED = /^'([^']+)', whose init committed/;
@@ -35,13 +36,25 @@ export const initCleanupDestroysCommittedGraph: KnownFinding = {
     // On S3 the same cleanup also hides the root: the root probe lists only the objects
     // directly under it, and the cleanup removed exactly those (see F16), so the graph whose
     // _schema.pg is gone reads as a root that is gone.
-    if (!v.observed.startsWith("its _schema.pg is gone") && v.observed !== "the graph root is gone")
+    // A cleanup stopped between its deletes (one refused, or a death) may instead leave one
+    // contract file without the other, which every open refuses as incomplete.
+    const torn = v.observed.includes(INCOMPLETE_CONTRACT);
+    if (
+      !torn &&
+      !v.observed.startsWith("its _schema.pg is gone") &&
+      v.observed !== "the graph root is gone"
+    )
       return false;
-    // The init's own cleanup deleted the schema source after the manifest had landed.
+    // The init's own cleanup deleted the schema source (or, torn, a contract file) after the
+    // manifest had landed.
     const events = input.events.slice(rec.traceFrom, rec.traceTo);
     const committed = events.findIndex(
       (e) => e.t === "call" && e.step === "engine.init.create_manifest" && e.result === "true",
     );
+    const root = `graphs/${g}.omni`;
+    const deleted = torn
+      ? [`${root}/_schema.ir.json`, `${root}/__schema_state.json`]
+      : [`${root}/_schema.pg`];
     return (
       committed >= 0 &&
       events
@@ -50,7 +63,8 @@ export const initCleanupDestroysCommittedGraph: KnownFinding = {
           (e) =>
             e.t === "call" &&
             e.step === "engine.init.cleanup_schema_files" &&
-            e.key === `graphs/${g}.omni/_schema.pg`,
+            deleted.includes(e.key) &&
+            (!torn || (e.op === "delete" && e.result === "ok")),
         )
     );
   },
