@@ -1,6 +1,7 @@
 import type { TraceEvent } from "../../src/world/trace.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
+const RECORDED_MISSING = /^a root for '([^']+)', which the converged ledger records$/;
 const CREATE_FAILED = /graph_create_failed\W.*?'[^']*\/graphs\/([^/']+)\.omni'.*?already exists/;
 
 /**
@@ -83,6 +84,16 @@ export const s3LeftoversHideFromRootProbe: KnownFinding = {
       const rec = input.records[v.step];
       if (g === undefined || rec === undefined) return false;
       return rootHiddenThenInitCollides(input.events.slice(0, rec.traceTo), g, rec.traceFrom);
+    }
+    // With the lock off, a concurrent apply's sweep may record the graph (rolling the create
+    // forward over the colliding init's freshly written schema files) before that init's
+    // cleanup hides the root again: the converged ledger then records a root the probe
+    // cannot see.
+    if (v.oracle === "ledger-converges-to-reality" && v.code === "recorded_graph_missing") {
+      const g = RECORDED_MISSING.exec(v.expected)?.[1];
+      const rec = input.records[v.step];
+      if (g === undefined || rec === undefined) return false;
+      return rootHiddenThenInitCollides(input.events.slice(0, rec.traceTo), g);
     }
     if (v.oracle === "serve-liveness" && v.code === "remedy_not_converged") {
       const g = failed(v.observed);

@@ -153,4 +153,29 @@ describe("F16: on S3 a failed create's datasets hide from the cluster's root pro
     const other = await runUniverse({ scenario: o, seed: 1, defects: [] }, jobContext());
     expect(other.result.known.filter((k) => k.finding === F16.id)).toEqual([]);
   });
+
+  it("a concurrent sweep that recorded the hidden root: the converged ledger records a graph the probe cannot see (default seed 33093, lock off)", async () => {
+    const def = findScenario("default", shippedScenarios());
+    const run = await runUniverse({ scenario: def, seed: 33093, defects: [] }, jobContext());
+    expect(run.result.violations).toEqual([]);
+    expect(
+      run.result.known.filter((k) => k.finding === F16.id && k.code === "recorded_graph_missing"),
+    ).toHaveLength(1);
+    const bare = await runUniverse(
+      { scenario: def, seed: 33093, defects: [] },
+      { ...jobContext(), findings: KNOWN_FINDINGS.filter((f) => f !== F16) },
+    );
+    const v = bare.result.violations.find((x) => x.code === "recorded_graph_missing");
+    if (v === undefined) throw new Error("no recorded_graph_missing without F16");
+    expect(v.expected).toBe("a root for 'people', which the converged ledger records");
+    // Without the wedge on record (no init collided under a hidden root), not F16.
+    const input = bare.universe.judgeInput();
+    const events = input.events.map((e) =>
+      e.t === "call" && e.step === "engine.init.create_table" && e.result === "false"
+        ? { ...e, result: "true" }
+        : e,
+    );
+    expect(F16.matches(v, input)).toBe(true);
+    expect(F16.matches(v, { ...input, events })).toBe(false);
+  });
 });
