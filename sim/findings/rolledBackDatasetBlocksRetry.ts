@@ -1,7 +1,34 @@
+import type { TraceEvent } from "../../src/world/trace.ts";
+import type { JudgeInput } from "../oracles/Oracle.ts";
 import { interruptedAfter } from "./interruptedAfter.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
 
 export const DATASET_EXISTS = /Dataset already exists: (graphs\/[^/\s;]+\.omni\/[^\s;]+)/;
+
+/**
+ * An earlier apply (before `before`, all steps for -1) created the dataset at `path` and then
+ * failed its schema apply of that graph with the manifest unmoved: the engine's own error (a
+ * stale view, say) stops Phase B as an injected one does, and leaves the sidecar to roll back.
+ */
+function failedAfterCreate(
+  input: JudgeInput,
+  before: number,
+  path: string,
+  created: (e: TraceEvent) => boolean,
+): boolean {
+  const g = /^graphs\/([^/]+)\.omni\//.exec(path)?.[1];
+  if (g === undefined) return false;
+  return input.records.some(
+    (r) =>
+      (before < 0 || r.index < before) &&
+      r.outcome.kind === "apply" &&
+      r.outcome.view.diagnostics.some(
+        (d) => d.code === "schema_apply_failed" && d.path === `schema.${g}`,
+      ) &&
+      r.pre.graphs[g]?.mainVersion === r.post.graphs[g]?.mainVersion &&
+      input.events.slice(r.traceFrom, r.traceTo).some(created),
+  );
+}
 
 export const rolledBackDatasetBlocksRetry: KnownFinding = {
   id: "F11-rolled-back-dataset-blocks-retry",
@@ -36,15 +63,14 @@ export const rolledBackDatasetBlocksRetry: KnownFinding = {
     if (path === undefined) return false;
     // An earlier schema apply created that very dataset (acknowledged, or with its
     // acknowledgement lost) and was interrupted, so its engine sidecar could only roll back.
-    return interruptedAfter(
-      input,
-      v.step,
-      (e) =>
-        (e.t === "call" &&
-          e.step === "engine.schema_apply.table_create" &&
-          e.key.startsWith(`${path}/`) &&
-          e.result === "true") ||
-        (e.t === "fault" && e.kind === "ack-loss" && e.key.startsWith(`${path}/`)),
+    const created = (e: TraceEvent) =>
+      (e.t === "call" &&
+        e.step === "engine.schema_apply.table_create" &&
+        e.key.startsWith(`${path}/`) &&
+        e.result === "true") ||
+      (e.t === "fault" && e.kind === "ack-loss" && e.key.startsWith(`${path}/`));
+    return (
+      interruptedAfter(input, v.step, created) || failedAfterCreate(input, v.step, path, created)
     );
   },
 };
