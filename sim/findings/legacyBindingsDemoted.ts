@@ -4,7 +4,7 @@ export const legacyBindingsDemoted: KnownFinding = {
   id: "F2-legacy-bindings-demoted",
   title: "a rejected schema change blocks the policy-binding backfill, so serve never boots",
   summary:
-    'A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy, and apply demotes every policy change bound to a graph whose schema apply failed. While the desired config carries a schema change the engine rejects, no apply can backfill, and the whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop\'s cousin, through metadata instead of sidecars.',
+    'A ledger written before policy bindings were recorded ("pre-5A") refuses serve until a plain apply backfills `applies_to`. But the backfill is a synthetic update of the policy, and apply demotes every policy change bound to a graph whose schema apply failed. While the desired config carries a schema change the engine rejects (or a bound graph stays pending behind a recovery sidecar the sweep keeps, which blocks the update as `cluster_recovery_pending`), no apply can backfill, and the whole cluster refuses to boot with `policy_bindings_missing`: the #284 crash loop\'s cousin, through metadata instead of sidecars.',
   codePath: [
     {
       file: "crates/omnigraph-cluster/src/serve.rs",
@@ -21,6 +21,11 @@ export const legacyBindingsDemoted: KnownFinding = {
       function: "demote_dependents_of_failed_graphs",
       role: "flips that update to blocked(dependency_not_applied) when the policy is bound to a graph whose schema apply failed",
     },
+    {
+      file: "crates/omnigraph-cluster/src/diff.rs",
+      function: "classify_changes",
+      role: "blocks it as cluster_recovery_pending when a bound graph is pending recovery",
+    },
   ],
   spec: [],
   scenario: "legacy-bindings-blocked",
@@ -36,7 +41,7 @@ export const legacyBindingsDemoted: KnownFinding = {
       (c) =>
         c.resource.startsWith("policy.") &&
         c.disposition === "blocked" &&
-        c.reason === "dependency_not_applied",
+        (c.reason === "dependency_not_applied" || c.reason === "cluster_recovery_pending"),
     );
     return missing && demoted;
   },

@@ -40,7 +40,12 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
   ],
   spec: ["appendix A.4"],
   scenario: "metadata-only-staging",
-  laterUpstream: null,
+  laterUpstream: {
+    commit: "905a27c4",
+    date: "2026-07-11",
+    change:
+      "apply_schema_with_lock writes a SchemaApply sidecar for every non-empty migration, metadata-only ones included, so a metadata-only apply interrupted around its staging no longer leaves staging without an engine sidecar, the ambiguity this finding starts from; read in the source, not replayed against this model",
+  },
   matches(v, input) {
     // The graph no longer opens after the step, for exactly this reason; or a later apply,
     // which never opens an unchanged graph, accepts it and the server then cannot open it...
@@ -74,7 +79,7 @@ export const metadataOnlyStagingAmbiguity: KnownFinding = {
 };
 
 /** Whether the call a fault at `at` hit (its process's next call) carries a `window` step label. */
-function faultedCallIn(events: JudgeInput["events"], at: number, window: RegExp): boolean {
+export function faultedCallIn(events: JudgeInput["events"], at: number, window: RegExp): boolean {
   const f = events[at];
   if (f?.t !== "fault") return false;
   for (let i = at + 1; i < events.length; i++) {

@@ -1,5 +1,5 @@
 import type { KnownFinding } from "./KnownFinding.ts";
-import { AMBIGUOUS_STAGING } from "./metadataOnlyStagingAmbiguity.ts";
+import { AMBIGUOUS_STAGING, faultedCallIn } from "./metadataOnlyStagingAmbiguity.ts";
 
 /** Faults that can stop an apply between staging writes (a lost acknowledgement stops it too). */
 const STAGING_DAMAGE: ReadonlySet<string> = new Set([
@@ -8,6 +8,13 @@ const STAGING_DAMAGE: ReadonlySet<string> = new Set([
   "lost-write",
   "misdirected-write",
 ]);
+
+/**
+ * The three staging writes. A fault counts only on one of them: a fault on another write to a
+ * staging key (the S3 promotion's delete of `_schema.pg.staging`, F25; a recovery's cleanup)
+ * leaves no partial staging set.
+ */
+const STAGING_WRITE = /^engine\.schema_apply\.staging_write_(pg|ir|state)$/;
 
 export const partialStagingPromotion: KnownFinding = {
   id: "F1-partial-staging-promotion",
@@ -70,10 +77,12 @@ export const partialStagingPromotion: KnownFinding = {
     const between =
       /^engine\.schema_apply\.staging_write_(pg\.after|ir\.(before|after)|state\.before)$/;
     return input.events.some(
-      (e) =>
+      (e, i) =>
         (e.t === "fp" && between.test(e.name) && e.action !== "probe") ||
         (e.t === "death" && /engine\.schema_apply\.staging_write_(ir|state) /.test(e.cause)) ||
-        (e.t === "fault" && /\.staging$/.test(e.key) && STAGING_DAMAGE.has(e.kind)),
+        (e.t === "fault" &&
+          STAGING_DAMAGE.has(e.kind) &&
+          faultedCallIn(input.events, i, STAGING_WRITE)),
     );
   },
 };

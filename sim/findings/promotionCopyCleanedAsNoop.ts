@@ -120,7 +120,12 @@ export const promotionCopyCleanedAsNoop: KnownFinding = {
   ],
   spec: ["§4.8"],
   scenario: "promotion-copy-cleaned-as-noop",
-  laterUpstream: null,
+  laterUpstream: {
+    commit: "905a27c4",
+    date: "2026-07-11",
+    change:
+      "apply_schema_with_lock writes a SchemaApply sidecar for every non-empty migration, table-effect-free ones included, so the next open finishes an interrupted promotion from the sidecar instead of reaching the equal-hash cleanup (which main still has); read in the source, not replayed against this model",
+  },
   leavesOut(g, input, at) {
     return leftOutBricked(input, g, at);
   },
