@@ -112,6 +112,11 @@ export async function livenessPhase(u: Universe): Promise<LivenessRecord> {
     if (round.view !== null) {
       converged = round.view.converged;
       lastDiags = round.view.diagnostics;
+      // An approved graph delete skipped because an earlier graph-moving change of the run
+      // failed keeps the graph recorded and unservable until that failure is fixed: the
+      // operator fixes what the config asks the engine for now, not after the server serves.
+      if (lastDiags.some((d) => d.code === "graph_delete_skipped"))
+        acted = (await fixBlockingConfig(u, lastDiags)) || acted;
     }
     const post = u.latest();
     expected = Object.keys(post?.ledger?.resources ?? {})

@@ -54,3 +54,52 @@ describe("the liveness phase follows the engine's advice on a stale view", () =>
     expect(result.violations).toEqual([]);
   });
 });
+
+// Shrunk from default seed 39404 (local-fs): archive's approved delete fails partway (a write
+// error), and knowledge's config asks for a change the engine refuses; every later apply
+// skips the delete after knowledge's failure, so archive stays recorded and unservable.
+const skipped = parseScenarioText(
+  `kind: scripted
+name: delete-skipped-behind-refusal
+description: an approved delete skipped behind another graph's refused change
+fixture:
+  graphs: [knowledge, archive]
+  provider: true
+  rows: 3
+  backend: local-fs
+steps:
+  - op: remove-graph
+    graph: archive
+  - op: edit-schema
+    graph: knowledge
+    change: comment-only
+  - op: approve
+    resource: graph.archive
+  - op: apply
+    faults:
+      - { at: 69, kind: write-error }
+  - op: edit-schema
+    graph: knowledge
+    change: add-required
+`,
+  "delete-skipped-behind-refusal.yaml",
+) as ScriptedScenario;
+
+describe("the liveness phase fixes the config a skipped delete waits on", () => {
+  it("puts back the refused change during the serving rounds, so the delete runs and the server serves what is left", async () => {
+    const { universe: u, result } = await runUniverse(
+      { scenario: skipped, seed: 39404, defects: [] },
+      jobContext(),
+    );
+    const skippedDelete = u.records.some(
+      (r) =>
+        r.phase === "liveness" &&
+        r.outcome.kind === "apply" &&
+        r.outcome.view.diagnostics.some((d) => d.code === "graph_delete_skipped"),
+    );
+    expect(skippedDelete).toBe(true);
+    expect(result.violations).toEqual([]);
+    expect(u.liveness.bootOk).toBe(true);
+    expect(u.liveness.expectedReady).not.toContain("archive");
+  });
+});
