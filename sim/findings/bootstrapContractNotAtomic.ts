@@ -2,37 +2,16 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { bootLeftOut } from "./leftOut.ts";
+import { putLanded } from "./landed.ts";
+import { bootLeftOut, neverReadyGraphs } from "./leftOut.ts";
 
 /** The engine's refusal of a contract with one of its two files. */
 export const INCOMPLETE_CONTRACT =
   "graph schema state is incomplete (_schema.ir.json and __schema_state.json must either both exist or both be absent)";
 
 const NOT_SERVED = /^([^:]+): graph_open_failed\b/;
-const NEVER_READY = /^still not ready: ([^(]+)/;
 const IR_STEP = "engine.recovery.bootstrap_schema_ir";
 const STATE_STEP = "engine.recovery.bootstrap_schema_state";
-
-type TraceEvent = JudgeInput["events"][number];
-
-/**
- * Whether the call at `ev[i]` put `key` durably at `step`: answered ok, or landed and lost its
- * acknowledgement (an ack-loss storage fault just before it, or a failpoint's "after" error).
- */
-function putLanded(ev: readonly TraceEvent[], i: number, key: string, step: string): boolean {
-  const e = ev[i];
-  if (e?.t !== "call" || e.key !== key || e.step !== step) return false;
-  if (e.op === "ackloss") return true;
-  if (e.op !== "put") return false;
-  if (e.result === "ok") return true;
-  const before = ev[i - 1];
-  return (
-    before?.t === "fault" &&
-    before.pid === e.pid &&
-    before.kind === "ack-loss" &&
-    before.key === key
-  );
-}
 
 /**
  * An open of `g` bootstrapped its missing schema contract and stopped between the two writes:
@@ -171,11 +150,8 @@ export const bootstrapContractNotAtomic: KnownFinding = {
       return everyOpenBricked(input, view.failureCode, view.diagnostics, Number.POSITIVE_INFINITY);
     }
     if (v.oracle === "serve-liveness" && v.code === "graph_never_ready") {
-      const names = NEVER_READY.exec(v.observed)?.[1]
-        ?.split(",")
-        .map((n) => n.trim())
-        .filter((n) => n !== "");
-      if (names === undefined || names.length === 0) return false;
+      const names = neverReadyGraphs(v.observed);
+      if (names === null) return false;
       return names.every(
         (g) =>
           lastBootRefusesContract(input, g) &&

@@ -1,12 +1,11 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { bootLeftOut } from "./leftOut.ts";
+import { bootLeftOut, neverReadyGraphs } from "./leftOut.ts";
 
 const NOT_SERVED = /^([^:]+): graph_open_failed\b.*no graph manifest found/;
 const QUARANTINED =
   /quarantine failed with graph_open_failed on '([^']+)': .*no graph manifest found/;
 const RECORDED_MISSING = /^a root for '([^']+)', which the converged ledger records$/;
-const NEVER_READY = /^still not ready: ([^(]+)/;
 
 /**
  * Before `until`: an approved delete removed `g`'s root entirely (a `cluster.graph.delete_root`
@@ -96,13 +95,8 @@ export const deleteTombstoneLost: KnownFinding = {
       return g !== undefined && tombstoneLost(input, g, v.step);
     }
     if (v.oracle === "serve-liveness" && v.code === "graph_never_ready") {
-      const names = NEVER_READY.exec(v.observed)?.[1]
-        ?.split(",")
-        .map((n) => n.trim())
-        .filter((n) => n !== "");
-      return (
-        names !== undefined && names.length > 0 && names.every((g) => tombstoneLost(input, g, end))
-      );
+      const names = neverReadyGraphs(v.observed);
+      return names?.every((g) => tombstoneLost(input, g, end)) === true;
     }
     return false;
   },

@@ -64,6 +64,15 @@ const AGGREGATE: ReadonlySet<string> = new Set([
 
 const NEVER_READY = /^still not ready: ([^(]+)/;
 
+/** The graphs a graph_never_ready verdict names (its observed text), or null. */
+export function neverReadyGraphs(observed: string): string[] | null {
+  const names = NEVER_READY.exec(observed)?.[1]
+    ?.split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  return names !== undefined && names.length > 0 ? names : null;
+}
+
 /**
  * The boot a verdict is about and the graphs it left out, when the verdict is only about those:
  * for graph_never_ready the graphs still not ready at the last boot; for boot_never_succeeds
@@ -77,13 +86,8 @@ function graphsLeftOut(
   const liveness = v.oracle === "serve-liveness";
   if (liveness && v.code === "graph_never_ready") {
     const boot = lastBoot(input);
-    const names = NEVER_READY.exec(v.observed)?.[1]
-      ?.split(",")
-      .map((n) => n.trim())
-      .filter((n) => n !== "");
-    return boot !== null && names !== undefined && names.length > 0
-      ? { at: boot.index, graphs: names }
-      : null;
+    const names = neverReadyGraphs(v.observed);
+    return boot !== null && names !== null ? { at: boot.index, graphs: names } : null;
   }
   const refused =
     (liveness && v.code === "boot_never_succeeds") ||

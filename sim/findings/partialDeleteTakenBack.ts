@@ -1,8 +1,8 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
+import { neverReadyGraphs } from "./leftOut.ts";
 
 const NOT_SERVED = /^([^:]+): graph_open_failed\b/;
-const NEVER_READY = /^still not ready: ([^(]+)/;
 
 /**
  * `g`'s approved delete began removing its root (a `cluster.graph.delete_root` write under it)
@@ -67,10 +67,8 @@ export const partialDeleteTakenBack: KnownFinding = {
       return deleteStoppedThenTakenBack(input, g, v.step);
     }
     if (v.oracle === "serve-liveness" && v.code === "graph_never_ready") {
-      const names = NEVER_READY.exec(v.observed)?.[1]
-        ?.split(",")
-        .map((n) => n.trim());
-      if (names === undefined || names.length === 0) return false;
+      const names = neverReadyGraphs(v.observed);
+      if (names === null) return false;
       return names.every((g) => deleteStoppedThenTakenBack(input, g, Number.POSITIVE_INFINITY));
     }
     return false;

@@ -1,35 +1,13 @@
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { bootLeftOut } from "./leftOut.ts";
+import { putLanded } from "./landed.ts";
+import { bootLeftOut, neverReadyGraphs } from "./leftOut.ts";
 
 /** The engine's refusal of a live `_schema.pg` whose IR is not the accepted one. */
 export const PG_MISMATCH = "current _schema.pg no longer matches the accepted compiled schema";
 
 const PROMOTE = "engine.schema_apply.promote_staging";
 const NOT_SERVED = /^([^:]+): graph_open_failed\b/;
-const NEVER_READY = /^still not ready: ([^(]+)/;
-
-type TraceEvent = JudgeInput["events"][number];
-
-/**
- * Whether the call at `ev[i]` is the copy half of the schema apply's promotion of `_schema.pg`
- * (on S3 a rename is a copy then a delete of the source) and landed: answered ok, or landed and
- * lost its acknowledgement (an ack-loss fault just before it, or a failpoint's "after" error).
- */
-function copyLanded(ev: readonly TraceEvent[], i: number, live: string): boolean {
-  const e = ev[i];
-  if (e?.t !== "call" || e.key !== live || e.step !== PROMOTE) return false;
-  if (e.op === "ackloss") return true;
-  if (e.op !== "put") return false;
-  if (e.result === "ok") return true;
-  const before = ev[i - 1];
-  return (
-    before?.t === "fault" &&
-    before.pid === e.pid &&
-    before.kind === "ack-loss" &&
-    before.key === live
-  );
-}
 
 /**
  * Before step `until`: a schema apply's promotion copied `_schema.pg.staging` onto `g`'s
@@ -45,7 +23,7 @@ export function promotionCopyStranded(input: JudgeInput, g: string, until: numbe
     .some((r) => {
       const ev = input.events.slice(r.traceFrom, r.traceTo);
       return ev.some((e, i) => {
-        if (e.t !== "call" || !copyLanded(ev, i, live)) return false;
+        if (e.t !== "call" || !putLanded(ev, i, live, PROMOTE)) return false;
         for (let k = i + 1; k < ev.length; k++) {
           const s = ev[k];
           if (
@@ -141,13 +119,8 @@ export const promotionCopyCleanedAsNoop: KnownFinding = {
       return promotionCopyStranded(input, g, v.step);
     }
     if (v.oracle === "serve-liveness" && v.code === "graph_never_ready") {
-      const names = NEVER_READY.exec(v.observed)?.[1]
-        ?.split(",")
-        .map((n) => n.trim())
-        .filter((n) => n !== "");
-      return (
-        names !== undefined && names.length > 0 && names.every((g) => leftOutBricked(input, g))
-      );
+      const names = neverReadyGraphs(v.observed);
+      return names?.every((g) => leftOutBricked(input, g)) === true;
     }
     return false;
   },

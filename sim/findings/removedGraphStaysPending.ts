@@ -2,9 +2,8 @@ import { graphIdOf } from "../../src/cluster/addresses.ts";
 import type { JudgeInput } from "../oracles/Oracle.ts";
 import type { StepRecord } from "../universe/records.ts";
 import type { KnownFinding } from "./KnownFinding.ts";
-import { bootLeftOut } from "./leftOut.ts";
+import { bootLeftOut, neverReadyGraphs } from "./leftOut.ts";
 
-const NEVER_READY = /^still not ready: ([^(]+)/;
 const NOT_READY_BOOTS = /^boot kept failing: round 1: boot failed: cluster_not_ready\b/;
 
 /**
@@ -75,11 +74,8 @@ export const removedGraphStaysPending: KnownFinding = {
     if (v.oracle !== "serve-liveness") return false;
     const end = Number.POSITIVE_INFINITY;
     if (v.code === "graph_never_ready") {
-      const names = NEVER_READY.exec(v.observed)?.[1]
-        ?.split(",")
-        .map((n) => n.trim())
-        .filter((n) => n !== "");
-      if (names === undefined || names.length === 0) return false;
+      const names = neverReadyGraphs(v.observed);
+      if (names === null) return false;
       return names.every((g) => removedWhilePending(input, g, end));
     }
     if (v.code === "boot_never_succeeds") {
