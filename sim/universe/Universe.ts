@@ -343,7 +343,10 @@ export class Universe {
     const traceFrom = this.world.trace.events.length;
     const strict = step.op === "boot" ? (step.strict ?? this.scenario.serve.strict) : false;
     const isEdit = opSpec(step.op).kind === "edit";
-    const snapshot = !isEdit && step.crash !== undefined ? this.store.clone() : null;
+    // What the crash contract settles against: taken when the step may be interrupted (its own
+    // crash plan, or a life-phase plan from crash-state enumeration).
+    const snapshot =
+      !isEdit && (step.crash !== undefined || this.arming.lifeArmed) ? this.store.clone() : null;
     const reachedBefore = isEdit ? null : this.world.failpoints.mark;
     const faulty = this.layerActive ? this.layer : null;
     const faultsFrom = faulty?.injected.length ?? 0;

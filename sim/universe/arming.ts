@@ -11,6 +11,8 @@ import type { LifeCrash } from "./Universe.ts";
  * as the plain failpoint crash it became.
  */
 export class CrashArming {
+  /** A life-phase crash plan is armed: any step may die or fail where no `crash` says so. */
+  lifeArmed = false;
   constructor(private readonly world: World) {}
 
   arm(crash: Step["crash"], index: number): void {
@@ -123,6 +125,7 @@ export class CrashArming {
    * durable write counted from the start of life, and/or one failpoint at its first hit.
    */
   armLife(plan: LifeCrash): void {
+    this.lifeArmed = true;
     const base = this.world.totalWrites;
     this.world.killAtTotal = (plan.killAt ?? []).map((k) => base + k);
     if (plan.failpoint)
@@ -131,6 +134,7 @@ export class CrashArming {
 
   /** Ends the life phase's crash plan (the liveness phase is fault-free). */
   disarmLife(): void {
+    this.lifeArmed = false;
     this.world.killAtTotal = [];
     this.world.failpoints.clearAll();
   }
