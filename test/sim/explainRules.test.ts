@@ -225,6 +225,34 @@ describe("explanation rules", () => {
     expect(explain(f, { ...context, history: { ...context.history, events } })).toBeNull();
   });
 
+  it("ledger-missing: serve refuses to boot without a ledger (an import that died first); with one on record nothing explains it", async () => {
+    const {
+      failure: f,
+      context,
+      violations,
+    } = await failureOf(
+      "cluster_state_missing",
+      `  - op: import
+    crash: { kind: kill-at-write, k: 1 }
+  - op: boot`,
+      "  converged: false\n",
+    );
+    expect(violations).toEqual([]);
+    expect(explain(f, context)).toEqual({
+      kind: "refusal",
+      rule: "ledger-missing",
+      residue: "no __cluster/state.json",
+    });
+    const withLedger = {
+      ...context,
+      record: {
+        ...context.record,
+        pre: { ...context.record.pre, ledger: { parsed: true, resources: {} } },
+      },
+    } as typeof context;
+    expect(explain(f, withLedger)).toBeNull();
+  });
+
   it("graph-created-concurrently: with the lock off, the apply whose init finds the graph made by the other", async () => {
     const {
       failure: f,

@@ -500,8 +500,8 @@ const RULES: readonly Rule[] = [
   },
   {
     name: "ledger-missing",
-    says: "commands other than import need a ledger",
-    codes: ["state_missing"],
+    says: "commands other than import, and serve, need a ledger",
+    codes: ["state_missing", "cluster_state_missing"],
     explain(_f, { record: r }) {
       return r.pre.ledger === null
         ? { kind: "refusal", rule: this.name, residue: "no __cluster/state.json" }
